@@ -1,0 +1,264 @@
+"""ConText-style context for a failure hit: a small table of trigger phrases, each with a
+category, a direction and a scope, decides whether the hit is asserted, resolved in the
+text, or ignored (negated, zero count, conditional, rule, quoted, topic label...)."""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .models import Entry, Hit
+
+ASSERTED = "asserted"
+RESOLVED = "resolved"
+
+
+class Trigger(NamedTuple):
+    category: str        # negated | zero | conditional | rule | resolved | pseudo
+    direction: str       # forward (applies to hits after it) | backward | both
+    pattern: re.Pattern[str]
+    scope: int           # words between trigger and hit, at most
+
+
+def _t(category: str, direction: str, pattern: str, scope: int) -> Trigger:
+    return Trigger(category, direction, re.compile(pattern, re.I), scope)
+
+
+# Order does not matter; categories are resolved by PRIORITY below.
+TRIGGERS: tuple[Trigger, ...] = (
+    # pseudo-triggers: look like a trigger but are not one ("fix needed", "not only")
+    _t("pseudo", "both", r"\b(?:fix(?:es)? (?:is |are )?(?:needed|required|pending)|needs? (?:a |to be )?fix(?:ed|ing)?"
+       r"|(?:need|needs|have|has|trying|tried|try|attempt(?:ed|ing)?|want|going) to (?:fix|resolve|solve)"
+       r"|to be (?:fixed|resolved|solved)|(?:not|never|un) ?(?:yet )?(?:fixed|resolved|solved)|unfixed|unresolved"
+       r"|possible (?:fix|fixes|solutions?)|potential (?:fix|fixes)|will (?:fix|resolve)|should (?:fix|resolve)"
+       r"|fix (?:it|this) (?:later|tomorrow)|no fix|without (?:a )?fix|not only|no doubt|no matter|nothing but"
+       r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails))\b", 0),
+    _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
+       r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
+       r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
+       r"|sorted out|cleared up|went away|gone away|is gone|are gone|was (?:fixed|resolved)|until (?:the|we|i|it)"
+       r"|fixes"
+       r"|previously|used to|formerly)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
+    _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
+       r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
+       r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b", 4),
+    _t("negated", "backward", r"\b(?:not (?:a|an|the) (?:real|actual)|(?:was|is|were|are) (?:not|n'?t) (?:real|actual)"
+       r"|false (?:alarm|positive)|not (?:an? )?issue|non-issue|(?:is|was) fine|ruled out|not confirmed|expected)\b", 4),
+    _t("zero", "forward", r"(?:^|[\s(|*])(?:0|zero|no)\s+(?=\S)", 1),
+    _t("zero", "backward", r"^[\s*_|:=`]*(?:0|0\.0+|0 ?%|none|zero|n/a|nil)(?![\w.%-]*[1-9])\b", 0),
+    _t("conditional", "forward", r"\b(?:if|unless|whenever|in case(?: of)?|in the event(?: of| that)?|otherwise"
+       r"|what if|should (?:it|the|a|an|this|that|anything|something|any)|when(?:ever)?|once|in order to avoid"
+       r"|to (?:avoid|prevent)|prevents?|avoids?|handles?|handling|protects? against|guards? against|retry on"
+       r"|retries on|recover from|recovers from|fallback for|fall back on)\b", 8),
+    _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
+    _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
+       r"|for example|such as|like|titled|named|called|phrases?|wording|text)\b[^\"“]{0,12}[\"“]", 12),
+)
+PRIORITY = ("resolved", "negated", "zero", "conditional", "quoted")
+
+IMPERATIVE_START = re.compile(
+    r"^(?:never|don'?t|do not|avoid|always|must|make sure|ensure|remember to|remember|check|verify|look for"
+    r"|look at|watch for|watch|monitor|log|report|notify|ask|escalate|alert|retry|restart|roll ?back|rollback"
+    r"|wait|stop|use|keep|run|re-?run|try|test|confirm|review|inspect|investigate|grep|search|open|read|write"
+    r"|add|update|install|ping|call|reply|respond|tell|send|post|create|delete|remove|clear|reset)\b(?![:])\s+(?!failed|fails|errors?\b)",
+    re.I)
+RULE_WORDS = re.compile(
+    r"\b(?:rules?|protocol|process|procedure|steps|checklist|what to|how to|actions?|action if|verify|never"
+    r"|always|don'?t|do not|before|avoid|runbook|playbook|policy|policies|guidelines?|principles?|lessons?"
+    r"|tips|prevention|instructions?|best practices?|do'?s|requirements?|conventions?|if)\b", re.I)
+TOPIC_HEADING = re.compile(
+    r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?(?:issues|problems|errors|bugs|failures"
+    r"|crashes|incidents|outages|debugging|troubleshooting|blockers)\b|(?:error|failure|crash|incident|outage"
+    r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
+    r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
+    r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
+STRIP_LEAD = re.compile(r"^[\s>#*_~\-+•\d.)\[\]xX✅❌⚠️🔴🟢🟡🚨🔍📧🌐🎉⏳🔁🧪📁🧠]*(?:\*\*[^*]+\*\*\s*:?\s*)?", re.U)
+SLASH_PAIR = re.compile(r"(?:pass|ok|success|yes|true)\s*/\s*$|^\s*/\s*(?:pass|ok|success)", re.I)
+WORD = re.compile(r"[\w'’]+")
+TERMINATORS = re.compile(r"[.;!?|()\[\]—–]|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
+                         r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b| - |:\s")
+CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bstill\b|\bagain\b|\bkeeps?\b"
+                        r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
+
+
+class Context(NamedTuple):
+    status: str          # asserted | resolved | ignored
+    reason: str | None   # for ignored: negated | zero count | conditional | rule | quoted | topic heading ...
+
+
+def classify(entry: Entry, hit: Hit, lead_in_rule: bool = False, section_rule: bool = False) -> Context:
+    """Decide what the entry says about the failure hit."""
+    text = entry.masked
+    before, after = text[:hit.start], text[hit.end:]
+    if SLASH_PAIR.search(before[-12:]) or SLASH_PAIR.search(after[:12]):
+        return Context("ignored", "template field")
+    if entry.kind == "heading" and TOPIC_HEADING.search(_stripped(entry.section)) and not _predicate_near(text, hit):
+        return Context("ignored", "topic heading")
+    if entry.kind == "table_row" and _is_row_label(text, hit):
+        return Context("ignored", "table label")
+    found = _triggers(text, hit)
+    if "resolved" in found:
+        return Context(RESOLVED, None)
+    if entry.kind in ("item", "paragraph", "table_row") and _imperative(text, hit):
+        return Context("ignored", "rule")
+    for cat in PRIORITY[1:]:
+        if cat in found:
+            return Context("ignored", _REASON[cat])
+    if (lead_in_rule or section_rule) and not _has_timestamp(text):
+        return Context("ignored", "rule")
+    return Context(ASSERTED, None)
+
+
+_REASON = {"negated": "negated", "zero": "zero count", "conditional": "conditional", "quoted": "quoted"}
+
+
+def _stripped(s: str) -> str:
+    return STRIP_LEAD.sub("", s).strip()
+
+
+def _predicate_near(text: str, hit: Hit) -> bool:
+    """A heading like 'Deploy failed' states something; 'Known Issues' only names a topic."""
+    return bool(re.search(r"\b(?:failed|fails|failing|broke|broken|crashed|crashing|down|blocked|stuck|missing"
+                          r"|ran out|not \w+|can'?t|cannot|couldn'?t)\b", text, re.I))
+
+
+def _is_row_label(text: str, hit: Hit) -> bool:
+    cells = text.split("|")
+    first = next((c for c in cells if c.strip()), "")
+    start = text.find(first)
+    return start <= hit.start and hit.end <= start + len(first) and len(first.split()) <= 3
+
+
+def _imperative(text: str, hit: Hit) -> bool:
+    lead = _stripped(text[:hit.start] + text[hit.start:])
+    return bool(IMPERATIVE_START.match(lead)) and len(text) - len(lead) <= hit.start
+
+
+def _has_timestamp(text: str) -> bool:
+    return bool(re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b", text))
+
+
+def _words_between(s: str) -> int:
+    return len(WORD.findall(s))
+
+
+def _triggers(text: str, hit: Hit) -> set[str]:
+    found: set[str] = set()
+    pseudo_spans = [m.span() for t in TRIGGERS if t.category == "pseudo" for m in t.pattern.finditer(text)]
+    low_hit = (hit.start, hit.end)
+    for trig in TRIGGERS:
+        if trig.category == "pseudo":
+            continue
+        for m in trig.pattern.finditer(text):
+            s, e = m.span()
+            if any(ps <= s < pe or ps < e <= pe for ps, pe in pseudo_spans):
+                continue
+            if s < low_hit[1] and e > low_hit[0]:
+                if trig.category == "resolved" and not _inside_failure_phrase(text, m, hit):
+                    found.add("resolved")
+                continue  # a trigger inside the hit belongs to the failure phrase itself
+            if trig.category == "resolved":
+                if _same_clause(text, s, e, hit):
+                    found.add("resolved")
+            elif trig.direction in ("forward", "both") and e <= hit.start:
+                gap = text[e:hit.start]
+                if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
+                    if trig.category != "conditional" or _conditional_ok(gap):
+                        found.add(trig.category)
+            elif trig.direction in ("backward", "both") and s >= hit.end:
+                gap = text[hit.end:s]
+                if trig.category == "zero":
+                    if s == hit.end or not gap.strip(" *_|:=`"):
+                        found.add("zero")
+                    continue
+                if trig.category == "conditional":
+                    if s == hit.end or (_words_between(gap) <= 0):
+                        found.add("conditional")
+                    continue
+                if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
+                    found.add(trig.category)
+    if "zero" not in found:
+        m = TRIGGERS[5].pattern.match(text[hit.end:])
+        if m:
+            found.add("zero")
+    if "conditional" not in found and TRIGGERS[7].pattern.match(text[hit.end:]) and hit.start <= _lead_len(text) + 2:
+        found.add("conditional")
+    return found
+
+
+def _lead_len(text: str) -> int:
+    return len(text) - len(_stripped(text))
+
+
+def _inside_failure_phrase(text: str, m: re.Match[str], hit: Hit) -> bool:
+    # "no longer works": the trigger is part of the failure, not a resolution
+    return m.group(0).lower() == "no longer"
+
+
+def _conditional_ok(gap: str) -> bool:
+    """'when I ran the migration it crashed' narrates; 'when the deploy fails' is a rule."""
+    return not PAST.search(gap)
+
+
+PAST = re.compile(r"\b(?:was|were|did|had|got|ran|went|saw|tried|made|broke|hit|sent|came|took|began|found|left"
+                  r"|kept|said|told|gave|put|set|\w+ed)\b", re.I)
+
+
+def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
+    lo, hi = (e, hit.start) if e <= hit.start else (hit.end, s)
+    return not CLAUSE_END.search(text[lo:hi])
+
+
+def is_resolution_statement(entry: Entry) -> bool:
+    """An entry that reports a fix or success, with no failure of its own ('Gateway now running ✅')."""
+    return bool(RESOLUTION_CUE.search(entry.masked)) and not PSEUDO.search(entry.masked)
+
+
+RESOLUTION_CUE = re.compile(
+    r"\b(?:fixed|fixes|resolved|resolve|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
+    r"|succeeded|success|successful|successfully|breakthrough|unblocked|no longer|back online|back up"
+    r"|back to normal|works|working|worked|now running|running again|confirmed|authenticated|installed"
+    r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
+    r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
+    r"|available|loaded|ok)\b|✅", re.I)
+PSEUDO = TRIGGERS[0].pattern
+
+
+def lead_in_rule(entry: Entry) -> bool:
+    """A line like '**Never do without confirmation:**' or 'Action if issue:' governs the items after it."""
+    t = _stripped_full(entry.masked)
+    return t.endswith(":") and bool(RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)))
+
+
+def section_rule(heading: str) -> bool:
+    return bool(re.search(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
+                          r"|principles?|lessons?(?: learned)?|best practices?|checklist|instructions?|how to"
+                          r"|what to|do'?s and don'?ts|conventions?|prevention)\b", heading, re.I))
+
+
+def _stripped_full(s: str) -> str:
+    return s.strip().strip("*_ ").strip()
+
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_`\"'(\[])|;|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b", re.I)
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses of an entry."""
+    out, pos = [], 0
+    for m in SENTENCE.finditer(text):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, len(text)))
+    return [(a, b) for a, b in out if b > a]
+
+
+ONGOING = re.compile(r"\b(?:still|again|keeps?|keeping|remains?|not yet|anymore|ongoing|persists?|cannot|can'?t"
+                     r"|won'?t|doesn'?t|don'?t|is|are|am)\b", re.I)
+
+
+def reports_past(entry: Entry, hit: Hit) -> bool:
+    """'Root cause: the job was only logging' under '## Build - FIXED!' describes the fixed
+    problem; 'X CANNOT use tools' under a success heading is a current fact."""
+    a, b = next(((a, b) for a, b in clauses(entry.masked) if a <= hit.start < b), (0, len(entry.masked)))
+    clause = entry.masked[a:b]
+    return bool(PAST.search(clause)) and not ONGOING.search(clause)

@@ -1,0 +1,154 @@
+"""Date every entry (SPEC §3): a timestamp in the entry, the nearest heading above with a
+date, front matter `date:`, a YYYY-MM-DD in the file name, then git and mtime (weak)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Sequence
+
+from .models import Dated, Entry
+
+UTC = dt.timezone.utc
+MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+ISO = re.compile(r"(?<![\d.])(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?(?![\d])")
+SLASHED = re.compile(r"(?<![\d/])(\d{4})/(\d{2})/(\d{2})(?![\d/])")
+MONTH_DAY = re.compile(r"\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b"
+                       r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
+TIME_LEAD = re.compile(r"^[\s>#*_\-+•\d.)\[\]]*?\**\[?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?\b\s*(UTC|GMT|Z)?", re.I)
+FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[-_T](\d{2})(\d{2})(?!\d))?")
+FRONT_DATE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M)
+
+
+def _mk(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime | None:
+    try:
+        return dt.datetime(y, mo, d, h, mi, s, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _tz(t: dt.datetime, tz: str | None) -> dt.datetime:
+    if not tz or tz.upper() in ("Z", "UTC", "GMT"):
+        return t
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    return t - sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+
+
+def find_date(text: str) -> tuple[dt.datetime, bool] | None:
+    """First date in text -> (UTC datetime, has_time)."""
+    m = ISO.search(text)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if m.group(4):
+            t = _mk(y, mo, d, int(m.group(4)), int(m.group(5)), int(m.group(6) or 0))
+            if t:
+                return _tz(t, m.group(7)), True
+        t = _mk(y, mo, d)
+        if t:
+            return t, False
+    m2 = SLASHED.search(text)
+    if m2:
+        t = _mk(int(m2.group(1)), int(m2.group(2)), int(m2.group(3)))
+        if t:
+            return t, False
+    m3 = MONTH_DAY.search(text)
+    if m3:
+        if m3.group(1):
+            day, mon, year = int(m3.group(1)), m3.group(2), int(m3.group(3))
+        else:
+            mon, day, year = m3.group(4), int(m3.group(5)), int(m3.group(6))
+        t = _mk(year, MONTHS[mon.lower()[:3]], day)
+        if t:
+            return t, False
+    return None
+
+
+def lead_time(text: str) -> tuple[int, int, int] | None:
+    """A time of day at the start of an entry or heading: '- 09:10 deploy failed', '## 05:44 UTC — ...'."""
+    m = TIME_LEAD.match(text)
+    if not m:
+        return None
+    h, mi = int(m.group(1)), int(m.group(2))
+    ampm = (m.group(4) or "").lower()
+    if ampm == "pm" and h < 12:
+        h += 12
+    elif ampm == "am" and h == 12:
+        h = 0
+    if h > 23 or mi > 59:
+        return None
+    return h, mi, int(m.group(3) or 0)
+
+
+def _with_time(day: dt.datetime, hms: tuple[int, int, int]) -> dt.datetime:
+    return day.replace(hour=hms[0], minute=hms[1], second=hms[2])
+
+
+def file_date(path: str) -> dt.datetime | None:
+    m = FILE_DATE.search(os.path.basename(path))
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if m.group(4):
+        t = _mk(y, mo, d, int(m.group(4)), int(m.group(5)))
+        if t:
+            return t
+    return _mk(y, mo, d)
+
+
+def front_matter_date(entries: Sequence[Entry]) -> dt.datetime | None:
+    for e in entries:
+        if e.kind == "front_matter":
+            m = FRONT_DATE.search(e.text)
+            if m:
+                found = find_date(m.group(1))
+                return found[0] if found else None
+    return None
+
+
+def date_entries(path: str, entries: Sequence[Entry], mtime: float,
+                 git_dates: Callable[[], dict[int, dt.datetime]] | None = None) -> list[Dated]:
+    """One Dated per entry, in order. `git_dates` (line -> commit date) is asked for lazily."""
+    fm = front_matter_date(entries)
+    fd = file_date(path)
+    base: tuple[dt.datetime, str] | None = (fm, "front_matter") if fm else ((fd, "filename") if fd else None)
+    heading_dates: list[tuple[int, dt.datetime, str] | None] = [None] * 7   # by level
+    out: list[Dated] = []
+    git: dict[int, dt.datetime] | None = None
+    mt = dt.datetime.fromtimestamp(mtime, UTC)
+    for e in entries:
+        if e.kind == "heading":
+            level = max(1, min(6, e.heading_level))
+            for lv in range(level, 7):
+                heading_dates[lv] = None
+            own = find_date(e.text)
+            if own:
+                heading_dates[level] = (level, own[0], "heading")
+            else:
+                hms = lead_time(e.section)
+                outer = next((h for h in reversed(heading_dates[:level]) if h), None)
+                day = outer[1] if outer else (base[0] if base else None)
+                if hms and day is not None:
+                    heading_dates[level] = (level, _with_time(day, hms), "heading")
+        nearest = next((h for h in reversed(heading_dates) if h), None)
+        own = find_date(e.masked if e.kind != "front_matter" else "") if e.kind != "heading" else None
+        if own:
+            out.append(Dated(own[0], "timestamp", True))
+            continue
+        hms = lead_time(e.text) if e.kind != "heading" else None
+        if hms:
+            day = nearest[1] if nearest else (base[0] if base else None)
+            if day is not None:
+                out.append(Dated(_with_time(day, hms), "timestamp", True))
+                continue
+        if nearest:
+            out.append(Dated(nearest[1], "heading", True))
+        elif base:
+            out.append(Dated(base[0], base[1], True))
+        else:
+            if git is None and git_dates is not None:
+                git = git_dates()
+            gd = git.get(e.start_line) if git else None
+            out.append(Dated(gd, "git", False) if gd else Dated(mt, "mtime", False))
+    return out

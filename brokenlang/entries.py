@@ -1,0 +1,244 @@
+"""Split a file's text into entries: what an agent reads as one statement.
+
+Markdown: front matter, headings, list items with continuation lines, table rows,
+paragraphs (split at hard breaks and `**Label:**` field lines), fenced blocks (a pasted
+log or traceback is split into log records; source code is skipped). Logs: records with
+their continuation lines (tracebacks). JSONL: one record per line."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from .models import Entry
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)[ \t#]*$")
+SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+LIST_ITEM = re.compile(r"^([ \t]*)([-*+•]|\d{1,9}[.)])([ \t]+|$)")
+FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*([^`\s]*)")
+TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+FIELD_LINE = re.compile(r"^\s*(\*\*[^*\n]{1,60}\*\*|__[^_\n]{1,60}__)\s*:?|^\s*(user|assistant|system|human|ai)\s*:", re.I)
+HR = re.compile(r"^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+LOG_START = re.compile(
+    r"^\s*(\[?\d{4}-\d{2}-\d{2}[T ]?\d{0,2}|\[?\d{2}:\d{2}(:\d{2})?\]?\s|\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b"
+    r"|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\w+(\.\w+)*: (level|lvl)=|(level|lvl)=|npm ERR!|E: |Traceback \(most recent call last\))")
+LOG_CONT = re.compile(r"^(\s+\S|\s*File \"|\s*at \S|\s*\^+\s*$|\s*\.\.\. \d+ more|\w+(\.\w+)*(Error|Exception|Exit|Interrupt|Warning)\b:?|During handling|The above exception)")
+CODE_LANGS = {"python", "py", "js", "javascript", "ts", "typescript", "tsx", "jsx", "go", "rust", "rs", "java",
+              "c", "cpp", "c++", "h", "cs", "csharp", "ruby", "rb", "php", "swift", "kotlin", "scala", "sql",
+              "bash", "sh", "shell", "zsh", "fish", "powershell", "ps1", "yaml", "yml", "json", "toml", "ini",
+              "xml", "html", "css", "scss", "dockerfile", "makefile", "diff", "patch", "lua", "perl", "r",
+              "hcl", "terraform", "nginx", "jsonc", "graphql", "proto", "mermaid", "dart", "elixir", "haskell"}
+LOG_LANGS = {"log", "logs", "text", "txt", "console", "output", "stdout", "stderr", "traceback", "pytb",
+             "plaintext", "plain", "shell-session", "terminal", "error"}
+INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+URL = re.compile(r"\b(?:https?|ftp|file|wss?)://[^\s<>()\[\]`]+|\bwww\.[^\s<>()`]+")
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+LOG_EXT = (".log", ".out", ".err")
+JSONL_EXT = (".jsonl", ".ndjson")
+TEXT_KEYS = re.compile(r"(?i)^(msg|message|text|content|error|err|summary|note|body|detail|details|reason|description|exception|stack|stacktrace|event|status|title|output)$")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split at CRLF, CR or LF only (never at form feeds or U+2028)."""
+    return LINE_BREAK.split(text)
+
+
+def line_offsets(lines: list[str], text: str) -> list[int]:
+    offs, pos = [], 0
+    for ln in lines:
+        offs.append(pos)
+        pos += len(ln)
+        if text.startswith("\r\n", pos):
+            pos += 2
+        elif pos < len(text):
+            pos += 1
+    return offs
+
+
+def mask(text: str) -> str:
+    """Blank inline code, URLs and HTML comments, keeping offsets (same length)."""
+    def blank(m: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", m.group(0))
+    return URL.sub(blank, INLINE_CODE.sub(blank, HTML_COMMENT.sub(blank, text)))
+
+
+def split(path: str, text: str) -> list[Entry]:
+    lower = path.lower()
+    if lower.endswith(JSONL_EXT):
+        return list(_jsonl(path, text))
+    lines = split_lines(text)
+    offs = line_offsets(lines, text)
+    if lower.endswith(LOG_EXT) or (lower.endswith(".txt") and _looks_like_log(lines)):
+        return list(_log_records(path, text, lines, offs, 0, len(lines), ""))
+    return list(_markdown(path, text, lines, offs))
+
+
+def _looks_like_log(lines: list[str]) -> bool:
+    sample = [ln for ln in lines[:200] if ln.strip()]
+    return bool(sample) and sum(bool(LOG_START.match(ln)) for ln in sample) >= 0.5 * len(sample)
+
+
+def _entry(path: str, kind: str, text: str, lines: list[str], offs: list[int], a: int, b: int,
+           section: str, level: int = 0, masked: str | None = None) -> Entry:
+    """Entry for lines[a:b] (0-based, b exclusive)."""
+    start, end = offs[a], offs[b - 1] + len(lines[b - 1])
+    body = text[start:end]
+    return Entry(path, kind, a + 1, b, body, start, section, level,
+                 masked if masked is not None else mask(body))
+
+
+def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterator[Entry]:
+    n = len(lines)
+    i = 0
+    section = ""
+    if n and lines[0].lstrip("\ufeff").strip() == "---":
+        for j in range(1, min(n, 200)):
+            if lines[j].strip() in ("---", "..."):
+                yield _entry(path, "front_matter", text, lines, offs, 0, j + 1, "", masked=" " * 0)
+                i = j + 1
+                break
+    while i < n:
+        line = lines[i]
+        if not line.strip() or HR.match(line):
+            i += 1
+            continue
+        fence = FENCE.match(line)
+        if fence:
+            j = _fence_end(lines, i, fence.group(2))
+            yield from _fenced(path, text, lines, offs, i, j, fence.group(3).lower(), section)
+            i = j
+            continue
+        h = HEADING.match(line)
+        if h:
+            section = h.group(2).strip()
+            yield _entry(path, "heading", text, lines, offs, i, i + 1, section, len(h.group(1)))
+            i += 1
+            continue
+        if i + 1 < n and SETEXT.match(lines[i + 1]) and not LIST_ITEM.match(line) and not line.lstrip().startswith("|"):
+            section = line.strip()
+            level = 1 if lines[i + 1].strip().startswith("=") else 2
+            yield _entry(path, "heading", text, lines, offs, i, i + 2, section, level)
+            i += 2
+            continue
+        if line.lstrip().startswith("|"):
+            if not TABLE_SEP.match(line):
+                yield _entry(path, "table_row", text, lines, offs, i, i + 1, section)
+            i += 1
+            continue
+        item = LIST_ITEM.match(line)
+        j = i + 1
+        if item:
+            indent = len(item.group(1).expandtabs(4))
+            while j < n and _continues_item(lines[j], indent):
+                j += 1
+            yield _entry(path, "item", text, lines, offs, i, j, section)
+        else:
+            while j < n and _continues_paragraph(lines[j - 1], lines[j]):
+                j += 1
+            yield _entry(path, "paragraph", text, lines, offs, i, j, section)
+        i = j
+
+
+def _fence_end(lines: list[str], i: int, marker: str) -> int:
+    for j in range(i + 1, len(lines)):
+        s = lines[j].strip()
+        if s.startswith(marker[0] * len(marker)) and not s.strip(marker[0]):
+            return j + 1
+    return len(lines)
+
+
+def _fenced(path: str, text: str, lines: list[str], offs: list[int], i: int, j: int, lang: str,
+            section: str) -> Iterator[Entry]:
+    body_end = j - 1 if j - 1 > i and FENCE.match(lines[j - 1]) else j
+    if lang in CODE_LANGS:
+        return  # source code and shell commands are not statements about the present
+    if lang not in LOG_LANGS and not any(LOG_START.match(ln) for ln in lines[i + 1:body_end]):
+        return  # an unlabelled block that does not look like a log: treat as code
+    yield from _log_records(path, text, lines, offs, i + 1, body_end, section)
+
+
+def _continues_item(line: str, indent: int) -> bool:
+    if not line.strip():
+        return False
+    if HEADING.match(line) or FENCE.match(line) or line.lstrip().startswith("|") or HR.match(line):
+        return False
+    item = LIST_ITEM.match(line)
+    if item:
+        return False  # a nested or sibling item is its own entry
+    lead = len(line) - len(line.lstrip())
+    return lead > indent or not FIELD_LINE.match(line)
+
+
+def _continues_paragraph(prev: str, line: str) -> bool:
+    if not line.strip():
+        return False
+    if HEADING.match(line) or FENCE.match(line) or LIST_ITEM.match(line) or line.lstrip().startswith("|") or HR.match(line):
+        return False
+    if prev.endswith(("  ", "\\")) or FIELD_LINE.match(line):
+        return False  # a hard break or a `**Field:**` line starts a new statement
+    return True
+
+
+def _log_records(path: str, text: str, lines: list[str], offs: list[int], a: int, b: int,
+                 section: str) -> Iterator[Entry]:
+    i = a
+    while i < b:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i + 1
+        in_tb = lines[i].lstrip().startswith("Traceback")
+        while j < b and lines[j].strip():
+            ln = lines[j]
+            if ln.lstrip().startswith("Traceback"):
+                in_tb = True  # a traceback belongs to the record that logged it
+                j += 1
+                continue
+            if LOG_START.match(ln) and not (in_tb and LOG_CONT.match(ln)):
+                break
+            if not (LOG_CONT.match(ln) or in_tb):
+                break
+            j += 1
+        yield _entry(path, "log", text, lines, offs, i, j, section,
+                     masked=_mask_log(text[offs[i]:offs[j - 1] + len(lines[j - 1])]))
+        i = j
+
+
+def _mask_log(body: str) -> str:
+    return URL.sub(lambda m: " " * len(m.group(0)), body)
+
+
+def _jsonl(path: str, text: str) -> Iterator[Entry]:
+    lines = split_lines(text)
+    offs = line_offsets(lines, text)
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        yield _entry(path, "jsonl", text, lines, offs, i, i + 1, "", masked=_mask_json(line))
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _mask_json(line: str) -> str:
+    """Keep only the string values of message-like keys (offsets kept)."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return mask(line)
+    out = [" "] * len(line)
+    strings = list(_JSON_STRING.finditer(line))
+    for k, m in enumerate(strings):
+        after = line[m.end():].lstrip()
+        if after.startswith(":"):
+            continue  # a key
+        key = ""
+        before = line[:m.start()].rstrip()
+        if before.endswith(":") and k > 0 and strings[k - 1].end() <= len(before):
+            key = strings[k - 1].group(0)[1:-1]
+        if key and not TEXT_KEYS.match(key) and not key.lower().endswith(("message", "msg", "error", "text")):
+            continue
+        for p in range(m.start() + 1, m.end() - 1):
+            out[p] = line[p]
+    return "".join(out)

@@ -1,0 +1,219 @@
+"""The pure core: files in, findings out. Entries are split and dated, failure hits are
+matched and put in context, asserted failures are checked against the ledger and against
+later resolution text, and each hit becomes a Finding with a state."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, Protocol
+
+from . import context, dating, entries, resolution
+from .ledger import Issue, LedgerMatcher
+from .models import Dated, Entry, Finding, Hit, Rule, SourceFile
+
+
+class SpanMatcher(Protocol):
+    rules: dict[str, Rule]
+
+    def match(self, text: str) -> list[tuple[str, int, int]]: ...
+
+
+GitDates = Callable[[SourceFile], dict[int, dt.datetime]]
+OMITTED = re.compile(r"^\[\.\.\.[^\]]*\]$")
+
+
+class Analysis(NamedTuple):
+    findings: list[Finding]
+    ignored: list[Finding]
+    entries: int
+
+
+class _Hit(NamedTuple):
+    file: SourceFile
+    entry: Entry
+    dated: Dated
+    hit: Hit
+    ctx: context.Context
+    stmt: int          # index of the entry's statement, -1 if none
+
+
+def analyse(files: Sequence[SourceFile], matcher: SpanMatcher, ledger: LedgerMatcher,
+            git_dates: GitDates | None = None) -> Analysis:
+    hits: list[_Hit] = []
+    statements: list[resolution.Statement] = []
+    docs: list[frozenset[str]] = []
+    n_entries = 0
+    for f in files:
+        es = entries.split(f.path, f.text)
+        n_entries += len(es)
+        provider = (lambda f=f: git_dates(f)) if git_dates else None  # type: ignore[misc]
+        dates = dating.date_entries(f.path, es, f.mtime, provider)
+        scope = _Scope()
+        for e, d in zip(es, dates):
+            if e.kind == "front_matter" or OMITTED.match(e.text.strip()):
+                continue
+            if e.kind == "heading":
+                scope.enter(e)
+            entry_hits = []
+            for rid, s, end in matcher.match(e.masked):
+                hit = Hit(rid, s, end, e.text[s:end])
+                ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
+                if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
+                        and context.reports_past(e, hit):
+                    ctx = context.Context(context.RESOLVED, "section heading reports the fix")
+                entry_hits.append((hit, ctx))
+            docs.append(resolution.subject_words(_plain(e.text)))
+            stmt = _statements(f, e, d, entry_hits, scope, statements)
+            for hit, ctx in entry_hits:
+                hits.append(_Hit(f, e, d, hit, ctx, stmt))
+            if e.kind == "heading":
+                scope.heading_done(e, entry_hits)
+            elif e.kind != "item":
+                scope.lead_rule = context.lead_in_rule(e)
+    subjects = resolution.Subjects(docs)
+    by_text = resolution.resolve_by_text(statements, subjects)
+    findings: list[Finding] = []
+    ignored: list[Finding] = []
+    seen: dict[str, int] = {}
+    for h in hits:
+        fd = _finding(h, matcher.rules[h.hit.rule], ledger, by_text, seen)
+        (ignored if fd.state == "ignored" else findings).append(fd)
+    return Analysis(findings, ignored, n_entries)
+
+
+class _Scope:
+    """What the headings and lead-in lines above an entry say about it."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, bool, bool]] = []   # (level, rule section, resolution section)
+        self.lead_rule = False
+        self.section = ""
+
+    def enter(self, heading: Entry) -> None:
+        while self.stack and self.stack[-1][0] >= heading.heading_level:
+            self.stack.pop()
+        self.lead_rule = False
+        self.section = heading.section
+
+    def heading_done(self, heading: Entry, entry_hits: list[tuple[Hit, context.Context]]) -> None:
+        asserted = any(c.status == context.ASSERTED for _, c in entry_hits)
+        resolved = any(c.status == context.RESOLVED for _, c in entry_hits)
+        resolves = not asserted and (resolved or context.is_resolution_statement(heading))
+        self.stack.append((heading.heading_level, context.section_rule(heading.section), resolves))
+
+    @property
+    def rule(self) -> bool:
+        return any(r for _, r, _ in self.stack)
+
+    @property
+    def resolves(self) -> bool:
+        return bool(self.stack) and self.stack[-1][2]
+
+
+def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
+                scope: _Scope, out: list[resolution.Statement]) -> int:
+    """Record what the entry says for the resolution timeline; return its failure statement."""
+    asserted = [h for h, c in entry_hits if c.status == context.ASSERTED]
+    resolved = [h for h, c in entry_hits if c.status == context.RESOLVED]
+    ctx_words = resolution.subject_words(scope.section) if e.kind != "heading" else frozenset()
+    fail_stmt = -1
+
+    def add(resolves: bool, words: frozenset[str]) -> int:
+        out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
+                                        d.strong, resolves, words, ctx_words))
+        return len(out) - 1
+
+    both = bool(asserted and resolved)
+    if resolved or (not entry_hits and (context.is_resolution_statement(e)
+                                        or (scope.resolves and e.kind != "heading"))):
+        add(True, _clause_words(e, resolved) if both else resolution.subject_words(_plain(e.text)))
+    if asserted:
+        fail_stmt = add(False, _clause_words(e, asserted) if both else resolution.subject_words(_plain(e.text)))
+    return fail_stmt
+
+
+def _clause_words(e: Entry, hits: list[Hit]) -> frozenset[str]:
+    spans = context.clauses(e.masked)
+    text = " ".join(e.text[a:b] for a, b in spans if any(a <= h.start < b for h in hits))
+    return resolution.subject_words(_plain(text))
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[`*_~]+", " ", text)
+
+
+def _finding(h: _Hit, rule: Rule, ledger: LedgerMatcher, by_text: dict[int, resolution.Statement],
+             seen: dict[str, int]) -> Finding:
+    e, hit = h.entry, h.hit
+    line = _line_at(e, hit.start)
+    end_line = _line_at(e, max(hit.start, hit.end - 1))
+    br = max(e.text.rfind("\n", 0, hit.start), e.text.rfind("\r", 0, hit.start))
+    col = hit.start - br if br >= 0 else _col0(h) + hit.start + 1
+    fp = _fingerprint(h, seen)
+    entry_date = h.dated.when.date().isoformat()
+    base = dict(path=h.file.path, line=line, end_line=end_line, column=col, rule=rule.id,
+                severity=rule.severity, text=hit.text, entry=e.text.strip(), entry_line=e.start_line,
+                entry_end_line=e.end_line, entry_date=entry_date, date_source=h.dated.source,
+                fingerprint=fp)
+    quoted = _q(hit.text)
+    if h.ctx.status == "ignored":
+        return Finding(**base, state="ignored", ledger_id=None, resolved_by=None,
+                       message=f"ignored ({h.ctx.reason}): {quoted}", reason=h.ctx.reason)
+    if h.ctx.status == context.RESOLVED:
+        return Finding(**base, state="resolved", ledger_id=None, resolved_by=None,
+                       message=f"resolved: {quoted} is reported fixed in the same statement",
+                       now=rule.template)
+    found = ledger.match(_plain(e.text), e.section if e.kind != "heading" else "", h.file.path)
+    if found:
+        issue = found[0]
+        return _ledger_state(base, issue, h.dated, quoted, rule)
+    res = by_text.get(h.stmt)
+    if res is not None:
+        return Finding(**base, state="stale", ledger_id=None, resolved_by="text",
+                       message=f"stale: {quoted} was resolved later ({res.path}:{res.line}, "
+                               f"{res.when.date().isoformat()})", now=rule.template)
+    return Finding(**base, state="open", ledger_id=None, resolved_by=None,
+                   message=f"open: {rule.message}: {quoted}")
+
+
+def _ledger_state(base: dict[str, object], issue: Issue, dated: Dated, quoted: str, rule: Rule) -> Finding:
+    written = dated.when
+    if written <= issue.resolved:
+        return Finding(**base, state="stale", ledger_id=issue.id, resolved_by="ledger",  # type: ignore[arg-type]
+                       message=f"stale: {quoted} was resolved on {issue.resolved_text} ({issue.id})",
+                       now=issue.now or rule.template)
+    if dated.strong or dated.source == "git":
+        return Finding(**base, state="recurred", ledger_id=issue.id, resolved_by=None,  # type: ignore[arg-type]
+                       message=f"recurred: {quoted} was written after {issue.id} was resolved on "
+                               f"{issue.resolved_text}")
+    return Finding(**base, state="open", ledger_id=issue.id, resolved_by=None,  # type: ignore[arg-type]
+                   message=f"open: {quoted} matches {issue.id} (resolved {issue.resolved_text}) but its "
+                           f"date is only known from {dated.source}, which is later")
+
+
+def _q(text: str) -> str:
+    t = " ".join(text.split())
+    return repr(t if len(t) <= 60 else t[:57] + "...")
+
+
+def _line_at(e: Entry, pos: int) -> int:
+    return e.start_line + len(entries.LINE_BREAK.findall(e.text, 0, pos))
+
+
+def _col0(h: _Hit) -> int:
+    """Column of the entry start within its first line (0-based)."""
+    text = h.file.text
+    start = h.entry.offset
+    nl = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start))
+    return start - (nl + 1)
+
+
+def _fingerprint(h: _Hit, seen: dict[str, int]) -> str:
+    """Stable when lines above move: path, rule, hit and normalised entry, plus occurrence."""
+    norm = " ".join(re.sub(r"\d{1,2}:\d{2}(:\d{2})?", "", h.entry.text).split()).lower()
+    key = "\0".join((h.file.path, h.hit.rule, h.hit.text.lower(), norm))
+    n = seen.get(key, 0)
+    seen[key] = n + 1
+    return hashlib.sha256(f"{key}\0{n}".encode("utf-8", "surrogateescape")).hexdigest()[:32]

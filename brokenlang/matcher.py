@@ -1,0 +1,73 @@
+"""Failure language matching with spaCy: token Matcher + PhraseMatcher on a blank English
+pipeline (no model download). The only module that imports spaCy."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import UserError
+from .models import Rule
+from . import saferegex
+
+
+class SpacyMatcher:
+    """Compiles rules once; `match(text)` returns non-overlapping (rule, start, end) spans."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        import spacy
+        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.tokens import Token
+
+        self.rules = {r.id: r for r in rules}
+        self._order = {r.id: i for i, r in enumerate(rules)}
+        self.nlp = spacy.blank("en")
+        self._token_cls = Token
+        self.matcher = Matcher(self.nlp.vocab, validate=True)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for rule in rules:
+            if rule.patterns:
+                pats = [[self._token(t) for t in p] for p in rule.patterns]
+                try:
+                    self.matcher.add(rule.id, pats)
+                except Exception as e:  # spaCy's validation error names the bad attribute
+                    raise UserError(f"rule {rule.id}: invalid token pattern: {e}".splitlines()[0],
+                                    rule.source, rule.line) from None
+            if rule.phrases:
+                self.phrases.add(rule.id, [self.nlp.make_doc(p.lower()) for p in rule.phrases])
+
+    def _token(self, tok: dict[str, object]) -> dict[str, Any]:
+        """Rewrite REGEX predicates into extension attributes evaluated by RE2."""
+        out: dict[str, Any] = {}
+        for attr, val in tok.items():
+            if isinstance(val, dict) and "REGEX" in val:
+                pattern = str(val["REGEX"])
+                name = "bl_rx_" + hashlib.sha1(f"{attr}\0{pattern}".encode()).hexdigest()[:16]
+                if not self._token_cls.has_extension(name):
+                    lower = attr == "LOWER"
+
+                    def getter(token: Any, _p: str = pattern, _lower: bool = lower) -> bool:
+                        return saferegex.search(_p, token.lower_ if _lower else token.text)
+
+                    self._token_cls.set_extension(name, getter=getter)
+                out.setdefault("_", {})[name] = True
+            else:
+                out[attr] = val
+        return out
+
+    def match(self, text: str) -> list[tuple[str, int, int]]:
+        doc = self.nlp.make_doc(text)
+        spans: list[tuple[str, int, int]] = []
+        for key, s, e in list(self.matcher(doc)) + list(self.phrases(doc)):
+            rid = self.nlp.vocab.strings[key]
+            spans.append((rid, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
+        return select_spans(spans, self._order)
+
+
+def select_spans(spans: list[tuple[str, int, int]], order: dict[str, int]) -> list[tuple[str, int, int]]:
+    """Longest first, then leftmost, then rule order; keep those that do not overlap."""
+    kept: list[tuple[str, int, int]] = []
+    for rid, s, e in sorted(set(spans), key=lambda x: (-(x[2] - x[1]), x[1], order.get(x[0], 0))):
+        if all(e <= ks or s >= ke for _, ks, ke in kept):
+            kept.append((rid, s, e))
+    return sorted(kept, key=lambda x: (x[1], x[2]))

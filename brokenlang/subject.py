@@ -1,0 +1,57 @@
+"""What an entry is about: its subject words, with failure/resolution vocabulary and
+stop words removed and light stemming, so that 'deploys failed' and 'deploy works now'
+share the subject 'deploy'."""
+from __future__ import annotations
+
+import re
+
+WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]", re.I)
+STOP = frozenset("""
+a an the and or but if then else of to in on at by for with from into onto over under about after before
+as is are was were be been being am do does did done doing have has had having it its it's this that these
+those there here i me my we our you your he him his she her they them their what which who whom whose
+when where why how all any both each few more most other some such only own same so than too very can
+could will would shall should may might must just also not no nor now up down out off again further once
+via per vs etc e.g i.e get got gets let lets make made use used using run ran runs need needs needed
+still yet already even new old one two three day days today yesterday tomorrow morning evening night
+am pm utc gmt cst est pst time times minute minutes hour hours week weeks status note notes see
+""".split())
+# Words that say *that* something failed or got fixed, not *what*: no subject in them.
+VERDICT = frozenset("""
+fail fails failed failing failure failures error errors errored erroring broken broke break breaks issue
+issues problem problems bug bugs crash crashes crashed crashing down dead stuck blocked blocker blocks
+block missing timeout timeouts timed wrong bad critical warning warnings warn fatal unable cannot can't
+couldn't won't doesn't didn't isn't wasn't keeps keep kept again still unfixed known fix fixed fixes
+fixing resolved resolve resolves resolving solved solve solution success successful successfully succeeded
+works working worked work ok okay done complete completed confirmed passed passes passing green red
+healthy unhealthy operational back online offline now finally attempt attempts attempted tried try
+retry retried needs required requires root cause ✅ ❌ ⚠️ unavailable available responding responsive
+running restored recovered replenished breakthrough proven verified correct clean
+""".split())
+
+
+def stem(w: str) -> str:
+    for suf in ("ing", "ed", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf) and not w.endswith("ss"):
+            return w[: -len(suf)]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Subject words in order (lowercased, stemmed; identifiers kept whole)."""
+    out = []
+    for m in WORD.finditer(text.lower()):
+        w = m.group(0).strip("./+-_")
+        if not w or w in STOP or w in VERDICT or len(w) < 2:
+            continue
+        if w.isdigit() and len(w) < 3:
+            continue
+        out.append(stem(w))
+        if any(c in w for c in "-_/."):
+            # 'daily-git-backup' also counts as its parts
+            out.extend(stem(p) for p in re.split(r"[-_/.]+", w) if len(p) > 2 and p not in STOP and p not in VERDICT)
+    return out
+
+
+def keywords(text: str) -> set[str]:
+    return set(words(text))

@@ -1,0 +1,92 @@
+"""Untrusted YAML in, plain data out: safe_load only, with size and alias caps, and the
+line of every mapping kept so that schema errors can name it."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import UserError
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+MAX_ALIASES = 64
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that remembers the 1-based line it started on, and each key's line."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(_Loader):  # type: ignore[misc,valid-type]
+    pass
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a scalar", key_node.start_mark)
+        skey = str(key)
+        if skey in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {skey!r}", key_node.start_mark)
+        out[skey] = loader.construct_object(value_node, deep=True)
+        out.key_lines[skey] = key_node.start_mark.line + 1
+    return out
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A date YAML cannot build (2026-02-31) stays a string, so the schema can name its line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def load(data: bytes | str, path: str) -> Any:
+    """Parse one YAML document; any problem is a UserError naming path and line."""
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    if len(raw) > MAX_YAML_BYTES:
+        raise UserError(f"YAML file is larger than {MAX_YAML_BYTES} bytes", path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise UserError("YAML file is not valid UTF-8", path, line) from None
+    try:
+        aliases = 0
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise UserError(f"more than {MAX_ALIASES} YAML aliases (alias expansion refused)",
+                                    path, event.start_mark.line + 1)
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise UserError(f"invalid YAML: {e.problem or e.context}", path, line) from None
+    except yaml.YAMLError as e:
+        raise UserError(f"invalid YAML: {e}", path) from None
+
+
+def line_of(obj: object, key: str | None = None, default: int = 1) -> int:
+    """The line of a mapping (or of one of its keys) loaded by `load`."""
+    if isinstance(obj, LineDict):
+        if key is not None and key in obj.key_lines:
+            return obj.key_lines[key]
+        return obj.line or default
+    return default

@@ -1,0 +1,95 @@
+import pytest
+
+from brokenlang.context import classify, is_resolution_statement, lead_in_rule
+from brokenlang.entries import split
+from brokenlang.models import Hit
+
+
+def ctx(text, hit, path="notes.md"):
+    (entry,) = [e for e in split(path, text) if hit in e.text]
+    start = entry.text.index(hit)
+    c = classify(entry, Hit("x.y", start, start + len(hit), hit))
+    return c.status if c.status != "ignored" else f"ignored:{c.reason}"
+
+
+@pytest.mark.parametrize(("text", "hit", "expected"), [
+    # asserted
+    ("- 09:10 deploy failed with HTTP 500", "deploy failed", "asserted"),
+    ("- Gateway was not running (last shutdown Feb 4)", "not running", "asserted"),
+    ("- cron keeps crashing", "crashing", "asserted"),
+    ("- Fixed the login page but deploy still fails", "fails", "asserted"),
+    ("- Manual mode asks for a URL, but process keeps timing out", "timing out", "asserted"),
+    ("- When I ran the migration it crashed", "crashed", "asserted"),
+    # negation
+    ("- no errors today", "errors", "ignored:negated"),
+    ("- OpenClaw fell back gracefully (didn't break)", "break", "ignored:negated"),
+    ("- This is a data issue, not a **system failure**", "system failure", "ignored:negated"),
+    ("- ✅ No config warnings (should be clean)", "config warnings", "ignored:negated"),
+    # zero counts
+    ("- **118 applied, 0 skipped, 0 errors**", "errors", "ignored:zero count"),
+    ("- **Error rate**: 0%", "Error rate", "ignored:zero count"),
+    ("- Errors: 0", "Errors", "ignored:zero count"),
+    # conditionals and runbooks
+    ("- If the deploy fails, roll back", "deploy fails", "ignored:conditional"),
+    ("4. If something goes wrong - STOP", "goes wrong", "ignored:conditional"),
+    ("- Gateway down → `openclaw gateway restart`", "Gateway down", "ignored:conditional"),
+    ("- Repeated failures = principle not internalized", "Repeated failures", "ignored:conditional"),
+    # rules / imperatives
+    ("2. Look for restart events, errors, or crashes", "crashes", "ignored:rule"),
+    ("- Never delete the failed jobs table", "failed jobs", "ignored:rule"),
+    ("- Check gateway logs for errors", "errors", "ignored:rule"),
+    # resolved in the same statement
+    ("1. **Script bug**: wrong name in compute.ts (fixed)", "Script bug", "resolved"),
+    ("- **Pydantic v2 compatibility** issue - Resolved next day", "compatibility** issue", "resolved"),
+    ("- cron no longer crashes", "crashes", "resolved"),
+    ("- deploy was failing until the patch landed", "failing", "resolved"),
+    ("- ✅ Fixed: build broken on main", "build broken", "resolved"),
+    # pseudo triggers are not resolutions
+    ("- **Fix needed**: parser fails on null content", "fails", "asserted"),
+    ("- timeout issue — still unfixed", "timeout issue", "asserted"),
+    ("- Possible fixes: XML fallback; the tool call fails", "fails", "asserted"),
+    # quoted speech and template fields
+    ('- If blocked, notify Ross: "the Spotify API is down"', "is down", "ignored:quoted"),
+    ('- Prompt says "report every failure twice"', "failure", "ignored:quoted"),
+    ("- Graders run and results (PASS/FAIL): n/a", "FAIL", "ignored:template field"),
+])
+def test_context_table(text, hit, expected):
+    assert ctx(text, hit) == expected
+
+
+@pytest.mark.parametrize(("text", "hit", "expected"), [
+    ("## Error Handling", "Error", "ignored:topic heading"),
+    ("## Known Issues", "Issues", "ignored:topic heading"),
+    ("### Crash Recovery Rules", "Crash", "ignored:topic heading"),
+    ("## Deploy failed on staging", "Deploy failed", "asserted"),
+    ("## Anthropic Credits Ran Out", "Ran Out", "asserted"),
+])
+def test_headings(text, hit, expected):
+    assert ctx(text, hit) == expected
+
+
+def test_table_row_label_is_ignored():
+    assert ctx("| Errors | 18 | 0 |", "Errors") == "ignored:table label"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("- Gateway now running (pid 22319) ✅", True),
+    ("- Credits replenished by ~8:35 PM", True),
+    ("## GitHub Authenticated", True),
+    ("- **Fix needed**: change the struct", False),
+    ("- Pat needs to complete OAuth from a browser", False),
+])
+def test_resolution_statements(text, expected):
+    (entry,) = split("n.md", text)
+    assert is_resolution_statement(entry) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("**Never do without confirmation:**", True),
+    ("**Action if issue:**", True),
+    ("Check PRINCIPLES.md monthly:", True),
+    ("**Results:** all green", False),
+])
+def test_lead_in_rules(text, expected):
+    (entry,) = split("n.md", text)
+    assert lead_in_rule(entry) is expected
