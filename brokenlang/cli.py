@@ -42,33 +42,50 @@ def main() -> None:
 @click.option("--packs", multiple=True, type=click.Path(exists=True), help="Pattern pack file or folder.")
 @click.option("--exclude", multiple=True, help="Glob to leave out (repeatable).")
 @click.option("--no-git", is_flag=True, help="Do not ask git for line dates.")
+@click.option("--context-budget", type=click.IntRange(min=0), default=None,
+              help="Token budget for the files an agent loads at start (default: context_budget_tokens).")
+@click.option("--report-unused-suppressions", is_flag=True,
+              help="List suppression comments that suppressed nothing, and fail (exit 1) if any.")
 def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | None, quiet: bool,
          no_color: bool, fmt: str, fail_on: str | None, show_ignored: bool, packs: tuple[str, ...],
-         exclude: tuple[str, ...], no_git: bool) -> None:
+         exclude: tuple[str, ...], no_git: bool, context_budget: int | None,
+         report_unused_suppressions: bool) -> None:
     """Report findings in PATHS (default: .). Never writes."""
+    from . import budget, suppress
+    from . import progress as prog
     from . import report as rep
     from .run import ScanOptions
     from .run import scan as run_scan
 
-    r = run_scan(paths, ScanOptions(config=config_path, ledger=ledger_path, packs=packs, exclude=exclude,
-                                    git_dates=False if no_git else None))
+    opts = ScanOptions(config=config_path, ledger=ledger_path, packs=packs, exclude=exclude,
+                       git_dates=False if no_git else None, context_budget=context_budget)
+    with prog.shown(sys.stderr, prog.wanted(sys.stderr, fmt, quiet), no_color) as bar:
+        r = run_scan(paths, opts, bar)
     level = fail_on or r.config.fail_on
-    out = click.get_text_stream("stdout")
+    unused = list(r.unused_suppressions) if report_unused_suppressions else []
     if fmt == "json":
-        click.echo(rep.to_json(r, show_ignored))
+        click.echo(rep.to_json(r, show_ignored, report_unused_suppressions))
     elif fmt in ("sarif", "github"):
         from . import formats
         click.echo(formats.render(fmt, r, show_ignored))
+        if fmt == "github":
+            for line in formats.github_unused(unused):
+                click.echo(line)
     else:
-        color = rep.use_color(out, no_color)
+        color = rep.use_color(sys.stdout, no_color)
         for line in rep.text_lines(r, show_ignored, color):
             click.echo(line, color=color)
+        for u in unused:
+            click.echo(rep.clean(suppress.describe(u)))
         if not quiet:
             for n in r.notices:
                 click.echo(f"{n.path}:{n.line}: notice: {n.message}" if n.line else f"{n.path}: notice: {n.message}",
                            err=True)
+            warning = budget.warning(r.budget) if r.budget else None
+            if warning:
+                click.echo(rep.clean(warning))
             click.echo(rep.summary_line(r))
-    sys.exit(rep.exit_code(r.findings, level))
+    sys.exit(max(rep.exit_code(r.findings, level), 1 if unused else 0))
 
 
 @main.group()
@@ -103,14 +120,24 @@ def patterns_test(packs: tuple[str, ...]) -> None:
     sys.exit(2 if failures else 0)
 
 
+COMMANDS = (  # (module, attribute, command name): front ends that live in their own modules
+    ("cmd_fix", "fix_command", "fix"),
+    ("cmd_fix", "restore_command", "restore"),
+    ("cmd_watch", "watch_command", "watch"),
+    ("cmd_hook", "hook_command", "hook"),
+    ("cmd_ledger", "ledger_group", "ledger"),
+    ("cmd_init", "init_command", "init"),
+)
+
+
 def _register() -> None:
-    """Front ends that live in their own modules."""
-    try:
-        from .cmd_fix import fix_command, restore_command
-    except ImportError:
-        return
-    main.add_command(fix_command, "fix")
-    main.add_command(restore_command, "restore")
+    import importlib
+    import importlib.util
+
+    for module, attr, name in COMMANDS:
+        if importlib.util.find_spec(f"{__package__}.{module}") is None:
+            continue
+        main.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
 
 
 _register()

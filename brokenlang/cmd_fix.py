@@ -38,6 +38,7 @@ class FileResult(NamedTuple):
     edits: tuple[fixer.Edit, ...]
     changed: bool
     deferred: str | None
+    error: bool = False
 
 
 class Context(NamedTuple):
@@ -108,8 +109,9 @@ def run_fix(opts: FixOptions, out: BinaryIO) -> int:
     except (confine.ConfinementError, journal.JournalError) as e:
         raise UserError(str(e), confine.STATE_DIR) from None
     _summary(opts, results)
-    needed = any(r.edits or r.deferred for r in results)
-    return 1 if needed else 0
+    if any(r.error for r in results):
+        return 3
+    return 1 if any(r.edits or r.deferred for r in results) else 0
 
 
 @contextmanager
@@ -125,11 +127,17 @@ def _fix_all(opts: FixOptions, cwd: str, root: str, j: journal.Journal | None, o
     from .run import ScanOptions, scan
 
     report = scan(opts.paths, ScanOptions(config=opts.config, ledger=opts.ledger))
-    mode = opts.mode or report.config.fix_mode
-    ctx = Context(opts, cwd, root, mode, report.config.quiet_seconds, _taken_ids(root, j), out)
+    return fix_findings(opts, report.findings, report.config.fix_mode, report.config.quiet_seconds,
+                        cwd, root, j, out)
+
+
+def fix_findings(opts: FixOptions, findings: Sequence[Finding], fix_mode: str, quiet_seconds: float,
+                 cwd: str, root: str, j: journal.Journal | None, out: BinaryIO) -> list[FileResult]:
+    """Plan (and with a journal, write) the fixes for these findings, file by file."""
+    ctx = Context(opts, cwd, root, opts.mode or fix_mode, quiet_seconds, _taken_ids(root, j), out)
     wanted = fixer.eligible_states(opts.rewrite_resolved)
     by_path: dict[str, list[Finding]] = defaultdict(list)
-    for f in report.findings:
+    for f in findings:
         by_path[f.path].append(f)
     return [_fix_file(ctx, j, path, found) for path, found in sorted(by_path.items())
             if any(f.state in wanted for f in found)]
@@ -155,8 +163,12 @@ class StaleScan(Exception):
 def _fix_file(ctx: Context, j: journal.Journal | None, path: str, findings: list[Finding]) -> FileResult:
     abspath = os.path.join(ctx.cwd, path)
     rel = confine.relative_to_root(ctx.root, abspath)
-    reason = "is outside the root or inside .brokenlang/" if rel is None else _deferral(ctx, abspath)
-    if reason or rel is None:
+    refused = "is outside the root or inside .brokenlang/" if rel is None else safewrite.refusal(abspath)
+    if refused or rel is None:
+        echo_err(f"{path}: refused: {refused}")
+        return FileResult(path, (), False, refused)
+    reason = _deferral(ctx, abspath)
+    if reason:
         echo_err(f"{path}: deferred: {reason}")
         return FileResult(path, (), False, reason)
     if j is not None:
@@ -169,18 +181,18 @@ def _fix_file(ctx: Context, j: journal.Journal | None, path: str, findings: list
         except safewrite.Changed:
             continue  # appended or rewritten under us: read and plan again
         except safewrite.Refused as e:
-            echo_err(f"{path}: deferred: {e}")
+            echo_err(f"{path}: refused: {e}")
             return FileResult(path, (), False, str(e))
+        except OSError as e:  # full disk, permissions, a file turned into a link: say so, keep going
+            echo_err(f"{path}: error: could not fix ({e.strerror or e}); the file is as it was")
+            return FileResult(path, (), False, str(e), error=True)
     reason = f"kept changing while being fixed ({RETRIES} tries); run fix again"
     echo_err(f"{path}: deferred: {reason}")
     return FileResult(path, (), False, reason)
 
 
 def _deferral(ctx: Context, abspath: str) -> str | None:
-    """Why not to touch this file now: links, read-only, today's note, fresh, open."""
-    reason = safewrite.refusal(abspath)
-    if reason:
-        return reason
+    """Why not to touch this file now: today's note, modified just now, open for writing."""
     if not ctx.opts.allow_today and safewrite.is_daily_note_of(abspath, safewrite.today()):
         return "is today's daily note (--allow-today)"
     if not ctx.opts.ignore_quiet_window:

@@ -1,5 +1,6 @@
 """Configuration: `.brokenlang.yaml` or `[tool.brokenlang]` in pyproject.toml, found by
-walking up from the current directory; command-line options override it."""
+walking up from the scanned paths (then from the current directory) and stopping at the
+repository root; command-line options override it."""
 from __future__ import annotations
 
 import os
@@ -7,10 +8,15 @@ import re
 import tomllib
 from typing import Any, NamedTuple
 
-from . import yamlio
+from . import files, yamlio
 from .errors import UserError
 
 CONFIG_NAMES = (".brokenlang.yaml", ".brokenlang.yml", "pyproject.toml")
+TOOL_DIR = ".brokenlang"        # ledger, journal, quarantine: never scanned
+# What a folder scan reads when `include` is not set: the text globs, plus the files agents
+# load whatever their extension (memory/ and notes/ folders, a bare `notes` file, .claude/).
+AGENT_INCLUDE = ("**/memory/**", "**/notes/**", "notes", "NOTES", ".claude/**/*.md")
+DEFAULT_INCLUDE = files.DEFAULT_INCLUDE + AGENT_INCLUDE
 FIX_MODES = ("rewrite", "quarantine")
 FAIL_ON = ("stale", "recurred", "open", "never")
 

@@ -62,9 +62,9 @@ IMPERATIVE_START = re.compile(
     r"|add|update|install|ping|call|reply|respond|tell|send|post|create|delete|remove|clear|reset)\b(?![:])\s+(?!failed|fails|errors?\b)",
     re.I)
 RULE_WORDS = re.compile(
-    r"\b(?:rules?|protocol|process|procedure|steps|checklist|what to|how to|actions?|action if|verify|never"
-    r"|always|don'?t|do not|before|avoid|runbook|playbook|policy|policies|guidelines?|principles?|lessons?"
-    r"|tips|prevention|instructions?|best practices?|do'?s|requirements?|conventions?|if)\b", re.I)
+    r"\b(?:rules?|protocol|checklist|what to|how to|action if|actions? if|verify|never|always|don'?t|do not"
+    r"|before|avoid|runbook|playbook|policy|policies|guidelines?|principles?|lessons?|tips|prevention"
+    r"|instructions?|best practices?|do'?s|conventions?|if|when|whenever|in case)\b", re.I)
 TOPIC_HEADING = re.compile(
     r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?(?:issues|problems|errors|bugs|failures"
     r"|crashes|incidents|outages|debugging|troubleshooting|blockers)\b|(?:error|failure|crash|incident|outage"
@@ -80,30 +80,42 @@ CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\
                         r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
 
 
+DONE_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX✓✔]\]\s")
+STRIKE = re.compile(r"~~(?!\s).+?~~", re.S)
+
+
+def _struck(text: str, hit: Hit) -> bool:
+    return any(m.start() <= hit.start and hit.end <= m.end() for m in STRIKE.finditer(text))
+
+
 class Context(NamedTuple):
     status: str          # asserted | resolved | ignored
     reason: str | None   # for ignored: negated | zero count | conditional | rule | quoted | topic heading ...
 
 
-def classify(entry: Entry, hit: Hit, lead_in_rule: bool = False, section_rule: bool = False) -> Context:
+def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_section: bool = False) -> Context:
     """Decide what the entry says about the failure hit."""
     text = entry.masked
     before, after = text[:hit.start], text[hit.end:]
     if SLASH_PAIR.search(before[-12:]) or SLASH_PAIR.search(after[:12]):
         return Context("ignored", "template field")
-    if entry.kind == "heading" and TOPIC_HEADING.search(_stripped(entry.section)) and not _predicate_near(text, hit):
-        return Context("ignored", "topic heading")
-    if entry.kind == "table_row" and _is_row_label(text, hit):
-        return Context("ignored", "table label")
+    if _struck(entry.text, hit) or DONE_BOX.match(entry.text):
+        return Context(RESOLVED, None)  # ~~struck through~~ or a ticked task: no longer true
     found = _triggers(text, hit)
     if "resolved" in found:
         return Context(RESOLVED, None)
+    if entry.kind == "heading" and TOPIC_HEADING.search(_stripped(entry.section)) and not _predicate_near(text, hit):
+        return Context("ignored", "topic heading")
+    if entry.kind == "heading" and section_rule(entry.section):
+        return Context("ignored", "rule")   # '### KEY LESSON: Sonnet hallucinates IDs'
+    if entry.kind == "table_row" and _is_row_label(text, hit):
+        return Context("ignored", "table label")
     if entry.kind in ("item", "paragraph", "table_row") and _imperative(text, hit):
         return Context("ignored", "rule")
     for cat in PRIORITY[1:]:
         if cat in found:
             return Context("ignored", _REASON[cat])
-    if (lead_in_rule or section_rule) and not _has_timestamp(text):
+    if (under_lead_in or in_rule_section) and not _has_timestamp(text):
         return Context("ignored", "rule")
     return Context(ASSERTED, None)
 

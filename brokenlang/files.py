@@ -3,7 +3,8 @@
 `discover` walks folders (include/exclude globs, .gitignore, symlinks kept inside the
 root, loops cut) and `read_source` reads one file (no FIFOs or devices opened, size cap,
 binary detection, bytes kept exactly via surrogateescape). Nothing here raises for a bad
-file: each problem becomes a `Notice` naming the file.
+file: each problem becomes a `Notice` naming the file, with line 0 when it is about the
+whole file (a binary file's notice gives the line of its first NUL or undecodable byte).
 """
 from __future__ import annotations
 
@@ -117,8 +118,8 @@ class _Walker:
         self.visited: set[_DirKey] = set()
         self.gitignores: dict[str, tuple[ignore.Pattern, ...]] = {}   # real folder -> its patterns
 
-    def note(self, path: str, message: str, line: int = 0) -> None:
-        self.notices.append(Notice(display_path(path, self.cwd), line, message))
+    def note(self, path: str, message: str) -> None:
+        self.notices.append(Notice(display_path(path, self.cwd), 0, message))
 
     def add(self, arg: str) -> None:
         """One command-line path: a file is taken as is, a folder is walked."""

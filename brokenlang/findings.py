@@ -57,7 +57,7 @@ def analyse(files: Sequence[SourceFile], matcher: SpanMatcher, ledger: LedgerMat
             if e.kind == "heading":
                 scope.enter(e)
             entry_hits = []
-            for rid, s, end in matcher.match(e.masked):
+            for rid, s, end in merge_adjacent(matcher.match(e.masked), e.masked):
                 hit = Hit(rid, s, end, e.text[s:end])
                 ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
                 if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
@@ -120,9 +120,9 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     ctx_words = resolution.subject_words(scope.section) if e.kind != "heading" else frozenset()
     fail_stmt = -1
 
-    def add(resolves: bool, words: frozenset[str]) -> int:
+    def add(resolves: bool, words: frozenset[str], focus: frozenset[str] = frozenset()) -> int:
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
-                                        d.strong, resolves, words, ctx_words))
+                                        d.strong, resolves, words, ctx_words, focus))
         return len(out) - 1
 
     both = bool(asserted and resolved)
@@ -130,14 +130,48 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
                                         or (scope.resolves and e.kind != "heading"))):
         add(True, _clause_words(e, resolved) if both else resolution.subject_words(_plain(e.text)))
     if asserted:
-        fail_stmt = add(False, _clause_words(e, asserted) if both else resolution.subject_words(_plain(e.text)))
+        words = _clause_words(e, asserted) if both else resolution.subject_words(_plain(e.text))
+        fail_stmt = add(False, words, _focus(e, asserted))
     return fail_stmt
+
+
+def _focus(e: Entry, hits: list[Hit]) -> frozenset[str]:
+    """What failed: subject words in the hit ('deploy' failed) and the one just before it in
+    its clause (Gmail 'digest' not sent); with neither, the first two after it."""
+    out: set[str] = set()
+    spans = context.clauses(e.masked)
+    for h in hits:
+        a, b = next(((a, b) for a, b in spans if a <= h.start < b), (0, len(e.text)))
+        inside = resolution.subject.words(_plain(e.text[h.start:h.end]))
+        before = resolution.subject.words(_plain(e.text[a:h.start]))[-1:]
+        after = resolution.subject.words(_plain(e.text[h.end:b]))[:2] if not before and not inside else []
+        out.update(inside + before + after)
+    return frozenset(out)
 
 
 def _clause_words(e: Entry, hits: list[Hit]) -> frozenset[str]:
     spans = context.clauses(e.masked)
     text = " ".join(e.text[a:b] for a, b in spans if any(a <= h.start < b for h in hits))
     return resolution.subject_words(_plain(text))
+
+
+GLUE = re.compile(r"^[\s,:(\-–—]*(?:\w+[\s,:(\-–—]+){0,2}$")
+CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
+
+
+def merge_adjacent(spans: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+    """'deploy failed' + 'with HTTP 500' is one failure: hits a few words apart in one
+    clause become one hit (the first rule names it)."""
+    out: list[tuple[str, int, int]] = []
+    for rid, s, e in spans:
+        if out:
+            prid, ps, pe = out[-1]
+            gap = text[pe:s]
+            if GLUE.match(gap) and not CLAUSE_BREAK.search(gap):
+                out[-1] = (prid, ps, max(pe, e))
+                continue
+        out.append((rid, s, e))
+    return out
 
 
 def _plain(text: str) -> str:

@@ -139,10 +139,9 @@ def _plan_entry(path: str, data: bytes, lines: Sequence[Line], group: Sequence[F
     start = lines[first - 1].start + (len(BOM) if first == 1 and data.startswith(BOM) else 0)
     end = lines[last - 1].next
     original = data[start:end]
-    content = data[start:lines[last - 1].end]
     if MARKER.search(original):
         return Skip(first, "already a brokenlang tombstone or marker")
-    if not _entry_matches(content, chosen):
+    if not _entry_matches(data[lines[first - 1].start:lines[last - 1].end], chosen):
         return Skip(first, f"entry text differs from the scan {CHANGED}")
     now = _now_text(chosen, templates) if mode == "rewrite" else None
     if mode == "rewrite" and now is None:
@@ -161,10 +160,11 @@ def _plan_entry(path: str, data: bytes, lines: Sequence[Line], group: Sequence[F
                 tuple(sorted({f.rule for f in chosen})), fingerprints, tuple(sorted({f.state for f in chosen})))
 
 
-def _entry_matches(content: bytes, chosen: Sequence[Finding]) -> bool:
-    """The bytes still read as the entry the scanner saw (it reports the text stripped)."""
-    text = content.decode("utf-8", "surrogateescape").lstrip("\ufeff").strip()
-    return all(f.entry.lstrip("\ufeff").strip() == text for f in chosen if f.entry)
+def _entry_matches(lines: bytes, chosen: Sequence[Finding]) -> bool:
+    """The entry's lines (a BOM included) still read as the entry the scanner saw, which
+    it reports stripped of surrounding whitespace."""
+    text = lines.decode("utf-8", "surrogateescape").strip()
+    return all(f.entry == text for f in chosen if f.entry)
 
 
 def _now_text(chosen: Sequence[Finding], templates: Mapping[str, str]) -> str | None:

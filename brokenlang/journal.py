@@ -509,5 +509,8 @@ def edit_records(j: Journal, rec: Record) -> list[EditRecord]:
 
 
 def taken_ids(records: Sequence[Record]) -> set[str]:
-    """Every edit id the journal has ever handed out (ids are never reused)."""
-    return {str(e.get("id")) for r in records if r["type"] == "pending" for e in r.get("edits", [])}
+    """Every edit id in effect or once in effect; ids of aborted edits may be handed out
+    again, so a run after a crash plans the very same edits."""
+    status = txn_status(records)
+    return {str(e.get("id")) for r in records if r["type"] == "pending"
+            and status.get(str(r.get("txn"))) != "aborted" for e in r.get("edits", [])}

@@ -175,7 +175,8 @@ class LedgerMatcher:
                 continue
             covered = [w for w in ws if w in have or _fuzzy_in(w, have)]
             coverage = len(covered) / len(ws)
-            if coverage < self.THRESHOLD or not any(w in own for w in covered):
+            # the entry itself must name part of it, unless it names nothing ('Status: Not installed')
+            if coverage < self.THRESHOLD or (own and not any(w in own for w in covered)):
                 continue
             chars = fuzz.partial_token_set_ratio(utils.default_process(phrase), norm_text) / 100.0
             score = 0.7 * coverage + 0.3 * chars

@@ -3,12 +3,16 @@ pipeline (no model download). The only module that imports spaCy."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .errors import UserError
 from .models import Rule
 from . import saferegex
+
+
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class SpacyMatcher:
@@ -56,7 +60,8 @@ class SpacyMatcher:
         return out
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
-        doc = self.nlp.make_doc(text)
+        # spaCy cannot hash lone surrogates (undecodable bytes); U+FFFD keeps the offsets
+        doc = self.nlp.make_doc(SURROGATES.sub("\ufffd", text))
         spans: list[tuple[str, int, int]] = []
         for key, s, e in list(self.matcher(doc)) + list(self.phrases(doc)):
             rid = self.nlp.vocab.strings[key]

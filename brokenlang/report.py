@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from . import budget, suppress
 from .models import FAIL_LEVELS, STATES, Finding
 from .run import Report
 
@@ -35,25 +36,37 @@ def by_state(findings: Sequence[Finding]) -> dict[str, int]:
     return counts
 
 
+def clean(value: Any) -> Any:
+    """Undecodable bytes (kept as surrogates internally) are shown as U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
-    d: dict[str, Any] = {k: getattr(f, k) for k in FINDING_KEYS}
+    d: dict[str, Any] = {k: clean(getattr(f, k)) for k in FINDING_KEYS}
     if f.state == "ignored":
         d["reason"] = f.reason
     return d
 
 
-def summary(report: Report) -> dict[str, Any]:
-    return {"files": len(report.files), "entries": report.entries, "findings": len(report.findings),
-            "by_state": by_state(report.findings), "context_tokens": report.context_tokens,
-            "seconds": round(report.seconds, 3)}
+def summary(report: Report, unused_suppressions: bool = False) -> dict[str, Any]:
+    out = {"files": len(report.files), "entries": report.entries, "findings": len(report.findings),
+           "by_state": by_state(report.findings), "context_tokens": report.context_tokens,
+           "seconds": round(report.seconds, 3)}
+    if report.budget is not None:
+        out["context_budget"] = budget.to_dict(report.budget)
+    if unused_suppressions:
+        out["unused_suppressions"] = [suppress.to_dict(u) for u in report.unused_suppressions]
+    return out
 
 
-def to_json(report: Report, show_ignored: bool) -> str:
+def to_json(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> str:
     doc = {"version": 1,
            "findings": [finding_dict(f) for f in report.findings],
            "ignored": [finding_dict(f) for f in report.ignored] if show_ignored else [],
-           "summary": summary(report),
-           "notices": [{"path": n.path, "line": n.line, "message": n.message} for n in report.notices]}
+           "summary": summary(report, unused_suppressions),
+           "notices": [{"path": clean(n.path), "line": n.line, "message": clean(n.message)} for n in report.notices]}
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
@@ -68,8 +81,7 @@ def text_lines(report: Report, show_ignored: bool, color: bool) -> list[str]:
             where = f"{BOLD}{f.path}{RESET}:{f.line}:{f.column}:"
         else:
             where = f"{f.path}:{f.line}:{f.column}:"
-        msg = f.message if f.state != "ignored" else f"{f.message}"
-        out.append(f"{where} {f.rule} {state} {msg}")
+        out.append(clean(f"{where} {f.rule} {state} {f.message}"))
     return out
 
 

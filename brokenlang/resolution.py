@@ -21,6 +21,7 @@ class Statement(NamedTuple):
     resolves: bool           # True: reports a fix/success; False: asserts a failure
     own: frozenset[str]      # subject words of the entry
     context: frozenset[str]  # subject words of its section heading
+    focus: frozenset[str] = frozenset()   # for failures: the words naming what failed
 
 
 class Subjects:
@@ -51,25 +52,37 @@ MIN_SHARED_WEIGHT = 1.5
 
 def later(a: Statement, b: Statement) -> bool:
     """Is b written after a? Within a file, position decides when dates agree."""
-    if a.path == b.path and b.line > a.line and b.when >= a.when:
-        return True
+    if a.path == b.path and b.line > a.line and b.when.date() >= a.when.date():
+        return True  # notes are appended: further down the same day (or a vaguer date) is later
     return b.when > a.when and (a.strong and b.strong or b.when - a.when > dt.timedelta(days=1))
 
 
 def resolve_by_text(statements: Sequence[Statement], subjects: Subjects) -> dict[int, Statement]:
     """For each failure statement, the resolution that makes it stale (if the latest
-    related statement after it is a resolution)."""
+    related statement after it is a resolution). A resolution must name what failed (its
+    focus words); a later failure needs less to count, so doubt keeps a failure open."""
     out: dict[int, Statement] = {}
     for f in statements:
         if f.resolves:
             continue
-        related = [s for s in statements if s.key != f.key and later(f, s) and _related(f, s, subjects)]
+        related = [s for s in statements if s.key != f.key and later(f, s) and _related(f, s, subjects)
+                   and (not s.resolves or names_focus(f, s))]
         if not related:
             continue
         latest = [s for s in related if not any(later(s, t) for t in related)]
         if latest and all(s.resolves for s in latest):
             out[f.key] = max(latest, key=lambda s: (s.when, s.line))
     return out
+
+
+def names_focus(f: Statement, r: Statement) -> bool:
+    """Does r name (most of) what f says failed? 'Gmail labels work' does not resolve
+    'Gmail digest not sent'."""
+    if not f.focus:
+        return True
+    have = r.own | r.context
+    need = math.ceil(len(f.focus) / 2)
+    return len(f.focus & have) >= need
 
 
 def _related(a: Statement, b: Statement, subjects: Subjects) -> bool:

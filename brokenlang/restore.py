@@ -38,7 +38,7 @@ def edit_index(j: journal.Journal) -> dict[str, journal.EditRecord]:
             continue
         for e in journal.edit_records(j, rec):
             if e.id not in restored:
-                out[e.id] = e
+                out.setdefault(e.id, e)  # ids are never reused: a later twin is not ours
     return out
 
 
@@ -97,6 +97,8 @@ def restore_file(j: journal.Journal, path: str, edits: Sequence[journal.EditReco
         _swap_in(j, target, path, edits)
     except (confine.ConfinementError, RestoreRefused, safewrite.Refused, safewrite.Changed) as e:
         return Restored(path, ids, False, str(e))
+    except OSError as e:  # permissions, full disk: the file is as it was
+        return Restored(path, ids, False, f"could not write ({e.strerror or e})")
     drop_quarantine_blocks(j, ids)
     return Restored(path, ids, True, "restored")
 

@@ -27,6 +27,8 @@ works working worked work ok okay done complete completed confirmed passed passe
 healthy unhealthy operational back online offline now finally attempt attempts attempted tried try
 retry retried needs required requires root cause ✅ ❌ ⚠️ unavailable available responding responsive
 running restored recovered replenished breakthrough proven verified correct clean
+install installed installing configured enabled disabled connected disconnected loaded set setup
+unknown invalid incorrect outdated expired existent non hallucinated hallucinates hallucinating
 """.split())
 
 

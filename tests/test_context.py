@@ -44,6 +44,9 @@ def ctx(text, hit, path="notes.md"):
     ("- cron no longer crashes", "crashes", "resolved"),
     ("- deploy was failing until the patch landed", "failing", "resolved"),
     ("- ✅ Fixed: build broken on main", "build broken", "resolved"),
+    ("4. ~~**Uploads**: large files were failing~~", "failing", "resolved"),
+    ("- [x] deploy failed on staging, rolled back", "deploy failed", "resolved"),
+    ("- [ ] deploy failed on staging, roll back", "deploy failed", "asserted"),
     # pseudo triggers are not resolutions
     ("- **Fix needed**: parser fails on null content", "fails", "asserted"),
     ("- timeout issue — still unfixed", "timeout issue", "asserted"),

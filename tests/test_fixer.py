@@ -25,7 +25,8 @@ def ids_blanked(data: bytes) -> bytes:
     return ID.sub(b"bl-ID", data)
 
 
-TOMB = b"<!-- brokenlang: quarantined bl-ID (resolved 2026-02-16, cloudrun-500); restore with: brokenlang restore bl-ID -->"
+TOMB = (b"<!-- brokenlang: quarantined bl-ID (resolved 2026-02-16, cloudrun-500); "
+        b"restore with: brokenlang restore bl-ID -->")
 MARK = b"<!-- brokenlang: rewritten bl-ID; restore with: brokenlang restore bl-ID -->"
 
 

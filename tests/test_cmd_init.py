@@ -1,0 +1,38 @@
+"""`brokenlang init`: writes a valid config and an empty ledger, prints the pre-commit
+snippet, and never overwrites."""
+import yaml
+
+from brokenlang import config, ledger
+
+
+def test_init_writes_config_ledger_and_prints_snippet(cli, tmp_path):
+    p = cli("init", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == "wrote .brokenlang.yaml\nwrote .brokenlang/ledger.yaml\n"
+    assert (tmp_path / ".brokenlang" / "ledger.yaml").read_text() == "version: 1\nissues: []\n"
+    assert ledger.load(str(tmp_path / ".brokenlang" / "ledger.yaml")).issues == ()
+    cfg = config.load(str(tmp_path / ".brokenlang.yaml"), str(tmp_path))
+    defaults = config.Config()
+    assert (cfg.context_budget_tokens, cfg.fix_mode, cfg.fail_on, cfg.quiet_seconds, cfg.packs) == (
+        defaults.context_budget_tokens, defaults.fix_mode, defaults.fail_on, defaults.quiet_seconds, ("builtin",))
+    assert cfg.ledger == str(tmp_path / ".brokenlang" / "ledger.yaml")
+    assert "# include:" in (tmp_path / ".brokenlang.yaml").read_text()       # commented, documented keys
+    snippet = yaml.safe_load(p.stdout)
+    hook = snippet["repos"][0]
+    assert hook["repo"].startswith("https://") and hook["rev"].startswith("v")
+    assert [h["id"] for h in hook["hooks"]] == ["brokenlang"]
+    assert "- id: brokenlang-fix" in p.stdout
+
+
+def test_init_refuses_to_overwrite(cli, tmp_path):
+    (tmp_path / ".brokenlang").mkdir()
+    (tmp_path / ".brokenlang" / "ledger.yaml").write_text("version: 1\nissues:\n")
+    p = cli("init", cwd=tmp_path)
+    assert p.returncode == 2
+    assert "will not overwrite .brokenlang/ledger.yaml" in p.stderr
+    assert not (tmp_path / ".brokenlang.yaml").exists()               # nothing written
+    assert (tmp_path / ".brokenlang" / "ledger.yaml").read_text() == "version: 1\nissues:\n"
+    (tmp_path / "sub").mkdir()
+    assert cli("init", "sub", cwd=tmp_path).returncode == 0
+    p = cli("init", "sub", cwd=tmp_path)
+    assert p.returncode == 2 and "sub/.brokenlang.yaml and sub/.brokenlang/ledger.yaml" in p.stderr
