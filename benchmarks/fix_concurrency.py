@@ -25,16 +25,18 @@ def main(argv: list[str]) -> int:
     ap.add_argument("entries", nargs="?", type=int, default=100_000)
     ap.add_argument("--engine", choices=("library", "cli"), default="library")
     ap.add_argument("--pace", type=float, default=0.0005, help="writer sleep between appends")
+    ap.add_argument("--rotate", type=int, default=2000, help="entries per file (0: one file per writer)")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "root"
         if args.engine == "library":
-            got = conc.run_library(root, args.entries // 2, args.pace)
+            got = conc.run_library(root, args.entries // 2, args.pace, args.rotate)
         else:
-            got = conc.run(root, args.entries // 2)
+            got = conc.run(root, args.entries // 2, args.pace, args.rotate)
     print(f"engine: {args.engine}  entries: {got.entries}  lost: {got.lost}  duplicated: {got.duplicated}  "
-          f"quarantined: {got.quarantined}  fix runs: {got.fix_runs}  edits: {got.edits}  "
+          f"quarantined: {got.quarantined}  fix runs: {got.fix_runs}  edits: {got.edits} "
+          f"({got.edits_while_writing} while writing)  "
           f"bytes carried over: {got.carried_bytes}  deferred (open for writing): {got.deferred_open}  "
           f"seconds: {time.monotonic() - t0:.1f}")
     return 1 if got.lost or got.duplicated else 0

@@ -21,7 +21,7 @@ import test_fix_kill as kill
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("trials", nargs="?", type=int, default=1000)
-    ap.add_argument("--files", type=int, default=16)
+    ap.add_argument("--files", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)

@@ -1,7 +1,8 @@
 """`brokenlang watch`: change-to-report latency, and self-triggered rewrites under load.
 
-1. Latency: 200 changes (appends and atomic saves, alternating) to a daily note, one at a
-   time; for each, the time from the write to the watcher reporting the new finding.
+1. Latency: 200 changes (appends and atomic saves, alternating) to the daily notes of a
+   copy of samples/, one at a time; for each, the time from the write to the watcher
+   reporting the new finding.
 2. Soak: `--seconds` (default 120) with `apply` on and another process appending to two
    notes every ~50 ms (a fifth of the lines stale). Counts the rewrites, the entries
    quarantined, and the self-triggered rewrites: a rewrite of a file whose bytes were
@@ -10,13 +11,14 @@
 
 Prints figures only; never asserts on time (a benchmark, not a test).
 
-    python benchmarks/watch_latency.py [--changes 200] [--seconds 120] [--polling]
+    python benchmarks/watch_latency.py [--changes 200] [--seconds 120] [--polling] [--same-subject]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,6 +31,7 @@ from typing import Any
 from brokenlang.models import Finding
 from brokenlang.watcher import Watcher, WatchOptions
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 LEDGER = """\
 version: 1
 issues:
@@ -65,12 +68,12 @@ class Timed:
 
     def __init__(self) -> None:
         self.cond = threading.Condition()
-        self.findings: list[tuple[float, Finding]] = []
+        self.seen: dict[str, float] = {}    # entry text -> when its first finding arrived
         self.fixes = 0
 
     def finding(self, f: Finding) -> None:
         with self.cond:
-            self.findings.append((time.perf_counter(), f))
+            self.seen.setdefault(f.entry, time.perf_counter())
             self.cond.notify_all()
 
     def fixed(self, path: str, line: int, edit_id: str, kind: str, where: str | None) -> None:
@@ -80,11 +83,11 @@ class Timed:
     def notice(self, path: str, message: str) -> None:
         pass
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> float | None:
+    def wait_for(self, entry: str, timeout: float = 30.0) -> float | None:
         with self.cond:
-            if not self.cond.wait_for(lambda: len(self.findings) >= count, timeout):
+            if not self.cond.wait_for(lambda: entry in self.seen, timeout):
                 return None
-            return self.findings[count - 1][0]
+            return self.seen[entry]
 
 
 def workspace(root: Path, quiet: float) -> Path:
@@ -97,10 +100,27 @@ def workspace(root: Path, quiet: float) -> Path:
     return note
 
 
-def latency(changes: int, polling: bool) -> None:
+SUBJECTS = ("billing worker", "search index", "mailer", "webhook relay", "backup cron", "image resizer",
+            "vector store", "scheduler", "api gateway", "auth service", "telegram bot", "rss poller",
+            "calendar sync", "invoice job", "embeddings job", "log shipper", "dns updater", "cache warmer",
+            "pdf renderer", "voice bot", "crm sync", "s3 uploader", "metrics agent", "slack bridge", "git mirror")
+FAILURES = ("crashed", "is down again", "timed out", "returned HTTP 502", "job failed with exit code 1")
+
+
+def change_line(i: int, same_subject: bool) -> str:
+    """A new failure statement: 25 subjects x 5 failures, or always the same one."""
+    if same_subject:
+        return f"- 09:{i % 60:02d} deploy failed with HTTP 500 (change {i})\n"
+    return f"- {8 + i % 12:02d}:{i % 60:02d} {SUBJECTS[i % len(SUBJECTS)]} {FAILURES[i // len(SUBJECTS) % 5]} (#{i})\n"
+
+
+def latency(changes: int, polling: bool, same_subject: bool) -> None:
+    """Changes to a copy of samples/ (an OpenClaw-style workspace), 20 per daily note, the
+    way an agent writes its notes; each change adds one failure statement."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        note = workspace(root, quiet=2)
+        root = Path(tmp) / "workspace"
+        shutil.copytree(SAMPLES, root)
+        (root / ".brokenlang.yaml").write_text("quiet_seconds: 2\ngit_dates: false\n")
         rep = Timed()
         w = Watcher(str(root), rep, WatchOptions(cwd=str(root), polling=polling, poll_interval=0.1))
         w.start()
@@ -108,32 +128,34 @@ def latency(changes: int, polling: bool) -> None:
         lost = 0
         try:
             for i in range(changes):
-                line = f"- 09:{i % 60:02d} deploy failed with HTTP 500 (change {i})\n"
+                note = root / "memory" / f"2026-12-{1 + i // 20 % 28:02d}.md"
+                line = change_line(i, same_subject)
                 kind = "append" if i % 2 == 0 else "atomic save"
                 t0 = time.perf_counter()
-                if kind == "append":
+                if kind == "append" or not note.exists():
                     with open(note, "a", encoding="utf-8") as fh:
                         fh.write(line)
                 else:
-                    tmp_file = note.with_name(".2026-02-14.md.tmp")
+                    tmp_file = note.with_name(f".{note.name}.tmp")
                     tmp_file.write_text(note.read_text() + line)
                     os.replace(tmp_file, note)
-                got = rep.wait_for(i + 1)
+                got = rep.wait_for(line.strip())
                 if got is None:
                     lost += 1
-                    break
+                    continue
                 by_kind[kind].append(got - t0)
         finally:
             w.stop()
         every = sorted(by_kind["append"] + by_kind["atomic save"])
-        backend = "PollingObserver" if polling else w.backend
-        print(f"latency, change to report ({backend}, debounce {w.options.debounce:g}s), {len(every)} changes:")
+        what = "one subject" if same_subject else f"{len(SUBJECTS)} subjects"
+        print(f"latency, change to report ({w.backend}, debounce {w.options.debounce:g}s), {len(every)} changes "
+              f"to a copy of samples/ ({what}, 20 per daily note):")
         for kind, values in (("all", every), *by_kind.items()):
             if values:
                 print(f"  {kind:<12} p50 {_ms(_pct(values, 50))}  p99 {_ms(_pct(values, 99))}  "
                       f"max {_ms(max(values))}  mean {_ms(statistics.fmean(values))}")
         print(f"  analyses {w.stats.analyses}, mean {_ms(w.stats.analysis_seconds / max(w.stats.analyses, 1))} "
-              f"each (whole folder, matcher cached); lost {lost}")
+              f"each (the whole folder, matches of unchanged entries remembered); not reported {lost}")
 
 
 def soak(seconds: float, polling: bool) -> None:
@@ -216,9 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--changes", type=int, default=200, help="changes for the latency run (default 200)")
     ap.add_argument("--seconds", type=float, default=120.0, help="length of the soak (default 120)")
     ap.add_argument("--polling", action="store_true", help="use the PollingObserver")
+    ap.add_argument("--same-subject", action="store_true",
+                    help="every change about the same failure (the worst case for resolution text)")
     args = ap.parse_args(argv)
     if args.changes:
-        latency(args.changes, args.polling)
+        latency(args.changes, args.polling, args.same_subject)
     if args.seconds:
         soak(args.seconds, args.polling)
     return 0

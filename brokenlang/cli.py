@@ -76,14 +76,14 @@ def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | Non
         for line in rep.text_lines(r, show_ignored, color):
             click.echo(line, color=color)
         for u in unused:
-            click.echo(rep.clean(suppress.describe(u)))
+            click.echo(rep.printable(rep.clean(suppress.describe(u))))
         if not quiet:
             for n in r.notices:
                 click.echo(f"{n.path}:{n.line}: notice: {n.message}" if n.line else f"{n.path}: notice: {n.message}",
                            err=True)
             warning = budget.warning(r.budget) if r.budget else None
             if warning:
-                click.echo(rep.clean(warning))
+                click.echo(rep.printable(rep.clean(warning)))
             click.echo(rep.summary_line(r))
     sys.exit(max(rep.exit_code(r.findings, level), 1 if unused else 0))
 

@@ -8,7 +8,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, TextIO
 
 import click
 
@@ -59,12 +59,12 @@ def echo_out(message: str) -> None:
     _emit(sys.stdout, message)
 
 
-def _emit(stream: object, message: str) -> None:
+def _emit(stream: TextIO, message: str) -> None:
     """One line, file names with undecodable bytes written back as those bytes."""
-    stream.flush()  # type: ignore[attr-defined]
+    stream.flush()
     buffer = getattr(stream, "buffer", None)
     if buffer is None:
-        stream.write(message + "\n")  # type: ignore[attr-defined]
+        stream.write(message + "\n")
     else:
         buffer.write((message + "\n").encode("utf-8", "surrogateescape"))
         buffer.flush()
@@ -127,6 +127,9 @@ def _fix_all(opts: FixOptions, cwd: str, root: str, j: journal.Journal | None, o
     from .run import ScanOptions, scan
 
     report = scan(opts.paths, ScanOptions(config=opts.config, ledger=opts.ledger))
+    if not opts.quiet:
+        for n in report.notices:
+            echo_err(f"{n.path}:{n.line}: notice: {n.message}" if n.line else f"{n.path}: notice: {n.message}")
     return fix_findings(opts, report.findings, report.config.fix_mode, report.config.quiet_seconds,
                         cwd, root, j, out)
 
@@ -183,6 +186,9 @@ def _fix_file(ctx: Context, j: journal.Journal | None, path: str, findings: list
         except safewrite.Refused as e:
             echo_err(f"{path}: refused: {e}")
             return FileResult(path, (), False, str(e))
+        except FileNotFoundError:
+            echo_err(f"{path}: deferred: no longer exists")
+            return FileResult(path, (), False, "no longer exists")
         except OSError as e:  # full disk, permissions, a file turned into a link: say so, keep going
             echo_err(f"{path}: error: could not fix ({e.strerror or e}); the file is as it was")
             return FileResult(path, (), False, str(e), error=True)

@@ -59,8 +59,8 @@ def run_hook(files: Sequence[str], config_path: str | None, ledger_path: str | N
     findings = [f for f in r.findings if f.path in shown]
     if do_fix:
         return _fix(findings, cfg, mode, level, quiet, cwd)
-    _print(findings, rep.use_color(sys.stdout, no_color))
-    failing = [f for f in findings if f.state in FAIL_LEVELS[level]]
+    failing = [f for f in findings if f.state in FAIL_LEVELS[level]]   # open/resolved ones do not block: not shown
+    _print(failing, rep.use_color(sys.stdout, no_color))
     if failing and not quiet:
         click.echo(f"brokenlang: {len(failing)} finding{'s' if len(failing) != 1 else ''} at --fail-on {level}. "
                    "Stale entries: `brokenlang fix --apply FILE` or the brokenlang-fix hook. Recurred: the "

@@ -28,9 +28,9 @@ def _config_and_ledger(config_path: str | None, ledger_path: str | None,
     above the scanned folder, else `.brokenlang/ledger.yaml` beside the config (or here)."""
     from . import run
 
-    if ledger_path:
-        return ledger_path, os.path.isfile(ledger_path)
     cwd = os.path.realpath(os.getcwd())
+    if ledger_path:
+        return display_path(ledger_path, cwd), os.path.isfile(ledger_path)
     cfg = run.load_config(config_path, paths, cwd)
     targets = [os.path.normpath(os.path.join(cwd, p)) for p in (paths or (".",))]
     path = run.find_ledger(None, cfg, cwd, targets) or os.path.join(cfg.root, run.DEFAULT_LEDGER)
@@ -159,7 +159,8 @@ def ledger_check(paths: tuple[str, ...], config_path: str | None, ledger_path: s
     else:
         for p in problems:
             click.echo(f"{p.path}:{p.line}: {p.issue}: {p.message}")
-        click.echo(f"{len(issues)} issues, {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+        click.echo(f"{len(issues)} issue{'s' if len(issues) != 1 else ''}, "
+                   f"{len(problems)} problem{'s' if len(problems) != 1 else ''} "
                    f"({len(src.files)} files scanned)", err=True)
     sys.exit(1 if problems else 0)
 

@@ -34,6 +34,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
        r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
+       r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
        r"|sorted out|cleared up|went away|gone away|is gone|are gone|was (?:fixed|resolved)|until (?:the|we|i|it)"
        r"|fixes"
@@ -43,6 +44,10 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b", 4),
     _t("negated", "backward", r"\b(?:not (?:a|an|the) (?:real|actual)|(?:was|is|were|are) (?:not|n'?t) (?:real|actual)"
        r"|false (?:alarm|positive)|not (?:an? )?issue|non-issue|(?:is|was) fine|ruled out|not confirmed|expected)\b", 4),
+    # a hit dismissed later in its sentence: '⚠️ Gateway unreachable — auth scope, not a service issue'
+    _t("dismissed", "backward", r"\b(?:not an? (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error|concern)"
+       r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|a false alarm|a false positive)"
+       r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore|nothing to worry))\b", 15),
     _t("zero", "forward", r"(?:^|[\s(|*])(?:0|zero|no)\s+(?=\S)", 1),
     _t("zero", "backward", r"^[\s*_|:=`]*(?:0|0\.0+|0 ?%|none|zero|n/a|nil)(?![\w.%-]*[1-9])\b", 0),
     _t("conditional", "forward", r"\b(?:if|unless|whenever|in case(?: of)?|in the event(?: of| that)?|otherwise"
@@ -53,7 +58,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
        r"|for example|such as|like|titled|named|called|phrases?|wording|text)\b[^\"“]{0,12}[\"“]", 12),
 )
-PRIORITY = ("resolved", "negated", "zero", "conditional", "quoted")
+PRIORITY = ("resolved", "negated", "dismissed", "zero", "conditional", "quoted")
 
 IMPERATIVE_START = re.compile(
     r"^(?:never|don'?t|do not|avoid|always|must|make sure|ensure|remember to|remember|check|verify|look for"
@@ -76,6 +81,7 @@ SLASH_PAIR = re.compile(r"(?:pass|ok|success|yes|true)\s*/\s*$|^\s*/\s*(?:pass|o
 WORD = re.compile(r"[\w'’]+")
 TERMINATORS = re.compile(r"[.;!?|()\[\]—–]|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
                          r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b| - |:\s")
+SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\bbut\b|\bhowever\b")
 CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bstill\b|\bagain\b|\bkeeps?\b"
                         r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
 
@@ -120,7 +126,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     return Context(ASSERTED, None)
 
 
-_REASON = {"negated": "negated", "zero": "zero count", "conditional": "conditional", "quoted": "quoted"}
+_REASON = {"negated": "negated", "dismissed": "dismissed", "zero": "zero count", "conditional": "conditional",
+           "quoted": "quoted"}
 
 
 def _stripped(s: str) -> str:
@@ -140,9 +147,17 @@ def _is_row_label(text: str, hit: Hit) -> bool:
     return start <= hit.start and hit.end <= start + len(first) and len(first.split()) <= 3
 
 
+STRONG_RULE = re.compile(r"^(?:never|don'?t|do not|avoid|always|must|make sure|ensure|remember)\b", re.I)
+
+
 def _imperative(text: str, hit: Hit) -> bool:
-    lead = _stripped(text[:hit.start] + text[hit.start:])
-    return bool(IMPERATIVE_START.match(lead)) and len(text) - len(lead) <= hit.start
+    """'Check gateway logs for errors' is a rule; 'Search API returned 429' and 'Test suite
+    failed' only start with a word that can be a verb."""
+    lead = _stripped(text)
+    start = len(text) - len(lead)
+    if start > hit.start or not IMPERATIVE_START.match(lead):
+        return False
+    return bool(STRONG_RULE.match(lead)) or not PAST.search(text[start:hit.end])
 
 
 def _has_timestamp(text: str) -> bool:
@@ -186,15 +201,21 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                     if s == hit.end or (_words_between(gap) <= 0):
                         found.add("conditional")
                     continue
-                if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
+                if trig.category == "dismissed":
+                    if _words_between(gap) <= trig.scope and not SENTENCE_END.search(gap):
+                        found.add("dismissed")
+                elif _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
                     found.add(trig.category)
-    if "zero" not in found:
-        m = TRIGGERS[5].pattern.match(text[hit.end:])
-        if m:
-            found.add("zero")
-    if "conditional" not in found and TRIGGERS[7].pattern.match(text[hit.end:]) and hit.start <= _lead_len(text) + 2:
+    if "zero" not in found and _trigger("zero", "backward").match(text[hit.end:]):
+        found.add("zero")
+    if "conditional" not in found and _trigger("conditional", "backward").match(text[hit.end:]) \
+            and hit.start <= _lead_len(text) + 2:
         found.add("conditional")
     return found
+
+
+def _trigger(category: str, direction: str) -> re.Pattern[str]:
+    return next(t.pattern for t in TRIGGERS if t.category == category and t.direction == direction)
 
 
 def _lead_len(text: str) -> int:
@@ -232,7 +253,7 @@ RESOLUTION_CUE = re.compile(
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok)\b|✅", re.I)
-PSEUDO = TRIGGERS[0].pattern
+PSEUDO = _trigger("pseudo", "both")
 
 
 def lead_in_rule(entry: Entry) -> bool:

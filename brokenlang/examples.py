@@ -23,12 +23,14 @@ class ExampleFailure(NamedTuple):
 
 
 def run_examples(rules: Sequence[Rule], matcher: SpanMatcher) -> list[ExampleFailure]:
+    """A rule's examples are about the rule itself, so overlaps with other rules are kept."""
+    find = getattr(matcher, "match_all", matcher.match)
     failures = []
     for rule in rules:
         for text in rule.match_examples:
-            if rule.id not in {rid for rid, _, _ in matcher.match(text)}:
+            if rule.id not in {rid for rid, _, _ in find(text)}:
                 failures.append(ExampleFailure(rule, text, True))
         for text in rule.no_match_examples:
-            if rule.id in {rid for rid, _, _ in matcher.match(text)}:
+            if rule.id in {rid for rid, _, _ in find(text)}:
                 failures.append(ExampleFailure(rule, text, False))
     return failures

@@ -48,10 +48,10 @@ def analyse(files: Sequence[SourceFile], matcher: SpanMatcher, ledger: LedgerMat
     for f in files:
         es = entries.split(f.path, f.text)
         n_entries += len(es)
-        provider = (lambda f=f: git_dates(f)) if git_dates else None  # type: ignore[misc]
+        provider = (lambda f=f: git_dates(f)) if git_dates else None
         dates = dating.date_entries(f.path, es, f.mtime, provider)
         scope = _Scope()
-        for e, d in zip(es, dates):
+        for e, d in zip(es, dates, strict=True):
             if e.kind == "front_matter" or OMITTED.match(e.text.strip()):
                 continue
             if e.kind == "heading":
@@ -90,12 +90,14 @@ class _Scope:
         self.stack: list[tuple[int, bool, bool]] = []   # (level, rule section, resolution section)
         self.lead_rule = False
         self.section = ""
+        self.section_line = 0
 
     def enter(self, heading: Entry) -> None:
         while self.stack and self.stack[-1][0] >= heading.heading_level:
             self.stack.pop()
         self.lead_rule = False
         self.section = heading.section
+        self.section_line = heading.start_line
 
     def heading_done(self, heading: Entry, entry_hits: list[tuple[Hit, context.Context]]) -> None:
         asserted = any(c.status == context.ASSERTED for _, c in entry_hits)
@@ -120,12 +122,19 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     ctx_words = resolution.subject_words(scope.section) if e.kind != "heading" else frozenset()
     fail_stmt = -1
 
-    def add(resolves: bool, words: frozenset[str], focus: frozenset[str] = frozenset()) -> int:
+    def add(resolves: bool, words: frozenset[str], focus: tuple[frozenset[str], ...] = ()) -> int:
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
-                                        d.strong, resolves, words, ctx_words, focus))
+                                        d.strong, resolves, words, ctx_words, focus,
+                                        e.start_line if e.kind == "heading" else scope.section_line,
+                                        e.kind == "heading", scope.resolves and e.kind != "heading"))
         return len(out) - 1
 
     both = bool(asserted and resolved)
+    if not entry_hits and SOLUTION_FIELD.match(e.masked):
+        out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
+                                        d.strong, True, resolution.subject_words(_plain(e.text)), ctx_words,
+                                        section=scope.section_line, solution=True))
+        return -1
     if resolved or (not entry_hits and (context.is_resolution_statement(e)
                                         or (scope.resolves and e.kind != "heading"))):
         add(True, _clause_words(e, resolved) if both else resolution.subject_words(_plain(e.text)))
@@ -135,18 +144,25 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     return fail_stmt
 
 
-def _focus(e: Entry, hits: list[Hit]) -> frozenset[str]:
-    """What failed: subject words in the hit ('deploy' failed) and the one just before it in
-    its clause (Gmail 'digest' not sent); with neither, the first two after it."""
-    out: set[str] = set()
+def _focus(e: Entry, hits: list[Hit]) -> tuple[frozenset[str], ...]:
+    """What failed, one group per clause: subject words in each hit ('deploy' failed) and
+    the one just before it (Gmail 'digest' not sent; verbs skipped); with neither, the
+    first two after it."""
+    groups: dict[tuple[int, int], set[str]] = {}
     spans = context.clauses(e.masked)
     for h in hits:
         a, b = next(((a, b) for a, b in spans if a <= h.start < b), (0, len(e.text)))
         inside = resolution.subject.words(_plain(e.text[h.start:h.end]))
-        before = resolution.subject.words(_plain(e.text[a:h.start]))[-1:]
+        before = [w for w in resolution.subject.words(_plain(e.text[a:h.start])) if w not in ACTIONS][-1:]
         after = resolution.subject.words(_plain(e.text[h.end:b]))[:2] if not before and not inside else []
-        out.update(inside + before + after)
-    return frozenset(out)
+        groups.setdefault((a, b), set()).update(inside + before + after)
+    return tuple(frozenset(g) for g in groups.values())
+
+
+# verbs that often stand right before a failure ("tried to write to a missing column"): not what failed
+ACTIONS = frozenset("""write read fetch load open send call try tri get put post save parse import export
+install upload download sync connect reach access find creat create updat update delet delete remov remove
+add start stop restart check verify""".split())
 
 
 def _clause_words(e: Entry, hits: list[Hit]) -> frozenset[str]:
@@ -155,6 +171,7 @@ def _clause_words(e: Entry, hits: list[Hit]) -> frozenset[str]:
     return resolution.subject_words(_plain(text))
 
 
+SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|workaround|resolution)\s*[*_]*\s*:", re.I)
 GLUE = re.compile(r"^[\s,:(\-–—]*(?:\w+[\s,:(\-–—]+){0,2}$")
 CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
 
@@ -187,44 +204,38 @@ def _finding(h: _Hit, rule: Rule, ledger: LedgerMatcher, by_text: dict[int, reso
     col = hit.start - br if br >= 0 else _col0(h) + hit.start + 1
     fp = _fingerprint(h, seen)
     entry_date = h.dated.when.date().isoformat()
-    base = dict(path=h.file.path, line=line, end_line=end_line, column=col, rule=rule.id,
-                severity=rule.severity, text=hit.text, entry=e.text.strip(), entry_line=e.start_line,
-                entry_end_line=e.end_line, entry_date=entry_date, date_source=h.dated.source,
-                fingerprint=fp)
+    base = Finding(path=h.file.path, line=line, end_line=end_line, column=col, rule=rule.id,
+                   severity=rule.severity, state="open", text=hit.text, entry=e.text.strip(),
+                   entry_line=e.start_line, entry_end_line=e.end_line, entry_date=entry_date,
+                   date_source=h.dated.source, ledger_id=None, resolved_by=None, message="", fingerprint=fp)
     quoted = _q(hit.text)
     if h.ctx.status == "ignored":
-        return Finding(**base, state="ignored", ledger_id=None, resolved_by=None,
-                       message=f"ignored ({h.ctx.reason}): {quoted}", reason=h.ctx.reason)
+        return base._replace(state="ignored", message=f"ignored ({h.ctx.reason}): {quoted}", reason=h.ctx.reason)
     if h.ctx.status == context.RESOLVED:
-        return Finding(**base, state="resolved", ledger_id=None, resolved_by=None,
-                       message=f"resolved: {quoted} is reported fixed in the same statement",
-                       now=rule.template)
+        return base._replace(state="resolved", now=rule.template,
+                             message=f"resolved: {quoted} is reported fixed in the same statement")
     found = ledger.match(_plain(e.text), e.section if e.kind != "heading" else "", h.file.path)
     if found:
-        issue = found[0]
-        return _ledger_state(base, issue, h.dated, quoted, rule)
+        return _ledger_state(base, found[0], h.dated, quoted, rule)
     res = by_text.get(h.stmt)
     if res is not None:
-        return Finding(**base, state="stale", ledger_id=None, resolved_by="text",
-                       message=f"stale: {quoted} was resolved later ({res.path}:{res.line}, "
-                               f"{res.when.date().isoformat()})", now=rule.template)
-    return Finding(**base, state="open", ledger_id=None, resolved_by=None,
-                   message=f"open: {rule.message}: {quoted}")
+        return base._replace(state="stale", resolved_by="text", now=rule.template,
+                             message=f"stale: {quoted} was resolved later ({res.path}:{res.line}, "
+                                     f"{res.when.date().isoformat()})")
+    return base._replace(message=f"open: {rule.message}: {quoted}")
 
 
-def _ledger_state(base: dict[str, object], issue: Issue, dated: Dated, quoted: str, rule: Rule) -> Finding:
-    written = dated.when
-    if written <= issue.resolved:
-        return Finding(**base, state="stale", ledger_id=issue.id, resolved_by="ledger",  # type: ignore[arg-type]
-                       message=f"stale: {quoted} was resolved on {issue.resolved_text} ({issue.id})",
-                       now=issue.now or rule.template)
+def _ledger_state(base: Finding, issue: Issue, dated: Dated, quoted: str, rule: Rule) -> Finding:
+    if dated.when <= issue.resolved:
+        return base._replace(state="stale", ledger_id=issue.id, resolved_by="ledger", now=issue.now or rule.template,
+                             message=f"stale: {quoted} was resolved on {issue.resolved_text} ({issue.id})")
     if dated.strong or dated.source == "git":
-        return Finding(**base, state="recurred", ledger_id=issue.id, resolved_by=None,  # type: ignore[arg-type]
-                       message=f"recurred: {quoted} was written after {issue.id} was resolved on "
-                               f"{issue.resolved_text}")
-    return Finding(**base, state="open", ledger_id=issue.id, resolved_by=None,  # type: ignore[arg-type]
-                   message=f"open: {quoted} matches {issue.id} (resolved {issue.resolved_text}) but its "
-                           f"date is only known from {dated.source}, which is later")
+        return base._replace(state="recurred", ledger_id=issue.id,
+                             message=f"recurred: {quoted} was written after {issue.id} was resolved on "
+                                     f"{issue.resolved_text}")
+    return base._replace(ledger_id=issue.id,
+                         message=f"open: {quoted} matches {issue.id} (resolved {issue.resolved_text}) but its "
+                                 f"date is only known from {dated.source}, which is later")
 
 
 def _q(text: str) -> str:

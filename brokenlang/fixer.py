@@ -131,31 +131,53 @@ def _plan_entry(path: str, data: bytes, lines: Sequence[Line], group: Sequence[F
     chosen = [f for f in group if f.state in wanted]
     if not chosen:
         return None
-    blocking = sorted({f.state for f in group} & BLOCKING)
-    if blocking:
-        return Skip(first, f"entry also holds a {'/'.join(blocking)} failure: left as is")
-    if first < 1 or last > len(lines) or first > last:
-        return Skip(first, f"lines {first}-{last} are not in the file {CHANGED}")
-    start = lines[first - 1].start + (len(BOM) if first == 1 and data.startswith(BOM) else 0)
-    end = lines[last - 1].next
-    original = data[start:end]
-    if MARKER.search(original):
-        return Skip(first, "already a brokenlang tombstone or marker")
-    if not _entry_matches(data[lines[first - 1].start:lines[last - 1].end], chosen):
-        return Skip(first, f"entry text differs from the scan {CHANGED}")
+    why = _why_not(data, lines, group, chosen, first, last)
+    if why:
+        return Skip(first, why)
     now = _now_text(chosen, templates) if mode == "rewrite" else None
     if mode == "rewrite" and now is None:
         return Skip(first, "no replacement text (ledger `now` or rule template): use --mode quarantine")
+    return _edit(path, data, lines, chosen, first, last, mode, now, taken)
+
+
+def _span(data: bytes, lines: Sequence[Line], first: int, last: int) -> tuple[int, int]:
+    """Bytes of lines first..last with the last terminator; a leading BOM stays in the file."""
+    start = lines[first - 1].start + (len(BOM) if first == 1 and data.startswith(BOM) else 0)
+    return start, lines[last - 1].next
+
+
+def _why_not(data: bytes, lines: Sequence[Line], group: Sequence[Finding], chosen: Sequence[Finding],
+             first: int, last: int) -> str | None:
+    blocking = sorted({f.state for f in group} & BLOCKING)
+    if blocking:
+        return f"entry also holds a {'/'.join(blocking)} failure: left as is"
+    if first < 1 or last > len(lines) or first > last:
+        return f"lines {first}-{last} are not in the file {CHANGED}"
+    start, end = _span(data, lines, first, last)
+    if start >= end:
+        return "entry holds no bytes besides the byte order mark"
+    if MARKER.search(data, start, end):
+        return "already a brokenlang tombstone or marker"
+    if not _entry_matches(data[lines[first - 1].start:lines[last - 1].end], chosen):
+        return f"entry text differs from the scan {CHANGED}"
+    return None
+
+
+def _edit(path: str, data: bytes, lines: Sequence[Line], chosen: Sequence[Finding], first: int, last: int,
+          mode: str, now: str | None, taken: set[str]) -> Edit:
+    start, end = _span(data, lines, first, last)
+    original = data[start:end]
     ledger_id = next((f.ledger_id for f in chosen if f.ledger_id), None)
     resolved = next((m.group(1) for f in chosen if (m := DATE.search(f.message))), None)
     fingerprints = tuple(sorted({f.fingerprint for f in chosen}))
     edit_id = make_id(path, fingerprints, original, taken)
-    terminator = data[lines[last - 1].end:end]
     first_line = data[start:lines[first - 1].end]
     if now is None:
-        body = INDENT.match(first_line).group(0) + tombstone(path, edit_id, resolved, ledger_id)  # type: ignore[union-attr]
+        indent = INDENT.match(first_line).group(0)  # type: ignore[union-attr]
+        body = indent + tombstone(path, edit_id, resolved, ledger_id)
     else:
         body = rewritten(path, first_line, edit_id, now)
+    terminator = data[lines[last - 1].end:end]
     return Edit(edit_id, mode, first, last, start, end, original, body + terminator, ledger_id, resolved,
                 tuple(sorted({f.rule for f in chosen})), fingerprints, tuple(sorted({f.state for f in chosen})))
 

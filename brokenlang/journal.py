@@ -28,6 +28,7 @@ JOURNAL = "journal.jsonl"
 LOCK = "lock"
 BLOBS = "blobs"
 INLINE_MAX = 64 * 1024          # larger originals go to blobs/<sha256>
+QUARANTINE_MODE = 0o600         # quarantined entries may come from private (0600) notes
 LOCK_WAIT_SECONDS = 60.0
 SHA = re.compile(r"^[0-9a-f]{64}$")
 VERSION = 1
@@ -155,7 +156,7 @@ class Journal:
 
     def quarantine_size(self, parts: Sequence[str]) -> int:
         with _subdir(self.state_fd, parts[:-1]) as fd:
-            q = confine.open_state_file(fd, parts[-1], os.O_RDONLY | os.O_CREAT, 0o644)
+            q = confine.open_state_file(fd, parts[-1], os.O_RDONLY | os.O_CREAT, QUARANTINE_MODE)
             try:
                 return os.fstat(q).st_size
             finally:
@@ -163,7 +164,7 @@ class Journal:
 
     def quarantine_append(self, parts: Sequence[str], offset: int, data: bytes) -> None:
         with _subdir(self.state_fd, parts[:-1]) as fd:
-            q = confine.open_state_file(fd, parts[-1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            q = confine.open_state_file(fd, parts[-1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, QUARANTINE_MODE)
             try:
                 if os.fstat(q).st_size != offset:
                     raise JournalError(f"{confine.display(parts)} changed while locked")
@@ -227,7 +228,7 @@ def _subdir(state_fd: int, parts: Sequence[str], create: bool = True) -> Iterato
 
 def _replace_state_file(dir_fd: int, name: str, data: bytes) -> None:
     tmp = f".{name[:100]}{safewrite.TMP_MARK}{secrets.token_hex(6)}"
-    out = confine.open_state_file(dir_fd, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    out = confine.open_state_file(dir_fd, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, QUARANTINE_MODE)
     try:
         safewrite.write_all(out, data)
         os.fsync(out)

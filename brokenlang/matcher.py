@@ -7,12 +7,20 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from . import saferegex
 from .errors import UserError
 from .models import Rule
-from . import saferegex
-
 
 SURROGATES = re.compile("[\ud800-\udfff]")
+# emphasis delimiters (**bold**, _italic_) are markup, not words: "**Root cause:**" is "Root cause:"
+EMPHASIS = re.compile(r"(?<![\w*_])(?:\*{1,3}|_{1,3})(?=[^\s*_])|(?<=[^\s*_])(?:\*{1,3}|_{1,3})(?![\w*_])")
+
+
+def plain(text: str) -> str:
+    """What the matchers see: same length and offsets, emphasis blanked, and U+FFFD for
+    undecodable bytes (spaCy cannot hash lone surrogates)."""
+    text = EMPHASIS.sub(lambda m: " " * len(m.group(0)), text)
+    return SURROGATES.sub("\ufffd", text)
 
 
 class SpacyMatcher:
@@ -60,13 +68,17 @@ class SpacyMatcher:
         return out
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
-        # spaCy cannot hash lone surrogates (undecodable bytes); U+FFFD keeps the offsets
-        doc = self.nlp.make_doc(SURROGATES.sub("\ufffd", text))
+        """Non-overlapping hits, longest first (what is reported)."""
+        return select_spans(self.match_all(text), self._order)
+
+    def match_all(self, text: str) -> list[tuple[str, int, int]]:
+        """Every (rule, start, end) the matchers find, overlaps included."""
+        doc = self.nlp.make_doc(plain(text))
         spans: list[tuple[str, int, int]] = []
         for key, s, e in list(self.matcher(doc)) + list(self.phrases(doc)):
             rid = self.nlp.vocab.strings[key]
             spans.append((rid, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
-        return select_spans(spans, self._order)
+        return spans
 
 
 def select_spans(spans: list[tuple[str, int, int]], order: dict[str, int]) -> list[tuple[str, int, int]]:
@@ -76,3 +88,50 @@ def select_spans(spans: list[tuple[str, int, int]], order: dict[str, int]) -> li
         if all(e <= ks or s >= ke for _, ks, ke in kept):
             kept.append((rid, s, e))
     return sorted(kept, key=lambda x: (x[1], x[2]))
+
+
+class UnitMatcher(SpacyMatcher):
+    """The same rules with one spaCy matcher per token pattern or phrase (a *unit*, numbered
+    in rule order: each rule's patterns, then its phrases), so that a caller that knows
+    which units can match a text (engine.py) runs only those. spaCy matches each pattern
+    on its own, so the union over the units that can match is spaCy's whole answer."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        import spacy
+        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.tokens import Token
+
+        self.rules = {r.id: r for r in rules}
+        self._order = {r.id: i for i, r in enumerate(rules)}
+        self.nlp = spacy.blank("en")
+        self._token_cls = Token
+        self.units: list[Any] = []
+        for rule in rules:
+            for p in rule.patterns:
+                unit = Matcher(self.nlp.vocab, validate=True)
+                try:
+                    unit.add(rule.id, [[self._token(t) for t in p]])
+                except Exception as e:  # spaCy's validation error names the bad attribute
+                    raise UserError(f"rule {rule.id}: invalid token pattern: {e}".splitlines()[0],
+                                    rule.source, rule.line) from None
+                self.units.append(unit)
+            for phrase in rule.phrases:
+                unit = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+                unit.add(rule.id, [self.nlp.make_doc(phrase.lower())])
+                self.units.append(unit)
+
+    def match_all(self, text: str, units: Sequence[int] | None = None) -> list[tuple[str, int, int]]:
+        """Every (rule, start, end) the given units (default: all) find, overlaps included."""
+        doc = self.nlp.make_doc(plain(text))
+        spans: list[tuple[str, int, int]] = []
+        for u in range(len(self.units)) if units is None else units:
+            for key, s, e in self.units[u](doc):
+                spans.append((self.nlp.vocab.strings[key], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
+        return spans
+
+
+def tokenizer_special_cases() -> list[list[str]]:
+    """The pieces of each special case of the tokenizer the matchers use ("can't" -> ca, n't)."""
+    import spacy
+
+    return [[piece[65] for piece in pieces] for pieces in spacy.blank("en").tokenizer.rules.values()]  # 65: ORTH

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DELAY = 1.0
 
@@ -17,6 +17,8 @@ class Bar:
     """run.Progress on a rich bar that appears after `delay` seconds and vanishes when done."""
 
     def __init__(self, console: Console, delay: float = DELAY) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=console, transient=True)
         self._task = self._bar.add_task("scanning", total=None)
@@ -57,6 +59,8 @@ def shown(stream: TextIO, enabled: bool, no_color: bool = False, delay: float = 
     if not enabled:
         yield None
         return
+    from rich.console import Console  # imported only when a bar may be drawn
+
     bar = Bar(Console(file=stream, no_color=no_color), delay)
     try:
         yield bar

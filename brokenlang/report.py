@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -43,6 +44,15 @@ def clean(value: Any) -> Any:
     return value
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """No terminal escapes or bidi overrides from hostile file names or text reach a TTY."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
+                       else f"\\u{ord(m.group(0)):04x}", text)
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
     d: dict[str, Any] = {k: clean(getattr(f, k)) for k in FINDING_KEYS}
     if f.state == "ignored":
@@ -81,7 +91,7 @@ def text_lines(report: Report, show_ignored: bool, color: bool) -> list[str]:
             where = f"{BOLD}{f.path}{RESET}:{f.line}:{f.column}:"
         else:
             where = f"{f.path}:{f.line}:{f.column}:"
-        out.append(clean(f"{where} {f.rule} {state} {f.message}"))
+        out.append(printable(clean(f"{where} {f.rule} {state} {f.message}")))
     return out
 
 

@@ -21,7 +21,11 @@ class Statement(NamedTuple):
     resolves: bool           # True: reports a fix/success; False: asserts a failure
     own: frozenset[str]      # subject words of the entry
     context: frozenset[str]  # subject words of its section heading
-    focus: frozenset[str] = frozenset()   # for failures: the words naming what failed
+    focus: tuple[frozenset[str], ...] = ()   # for failures: per hit, the words naming what failed
+    section: int = 0         # line of the heading the statement sits under (its own line for a heading)
+    heading: bool = False
+    fix_section: bool = False  # under a heading that reports fixes ('## Drew Pushes Fixes')
+    solution: bool = False   # a 'Solution:' / 'Fix:' field: names a remedy, not that it worked
 
 
 class Subjects:
@@ -54,7 +58,7 @@ def later(a: Statement, b: Statement) -> bool:
     """Is b written after a? Within a file, position decides when dates agree."""
     if a.path == b.path and b.line > a.line and b.when.date() >= a.when.date():
         return True  # notes are appended: further down the same day (or a vaguer date) is later
-    return b.when > a.when and (a.strong and b.strong or b.when - a.when > dt.timedelta(days=1))
+    return b.when > a.when and ((a.strong and b.strong) or b.when - a.when > dt.timedelta(days=1))
 
 
 def resolve_by_text(statements: Sequence[Statement], subjects: Subjects) -> dict[int, Statement]:
@@ -65,24 +69,80 @@ def resolve_by_text(statements: Sequence[Statement], subjects: Subjects) -> dict
     for f in statements:
         if f.resolves:
             continue
-        related = [s for s in statements if s.key != f.key and later(f, s) and _related(f, s, subjects)
-                   and (not s.resolves or names_focus(f, s))]
+        related = [s for s in statements if s.key != f.key and not s.solution and later(f, s) and
+                   (_resolves(f, s, subjects) if s.resolves else _related(f, s, subjects))]
         if not related:
             continue
         latest = [s for s in related if not any(later(s, t) for t in related)]
         if latest and all(s.resolves for s in latest):
             out[f.key] = max(latest, key=lambda s: (s.when, s.line))
+    _incident_sections(statements, out)
+    _problem_solution(statements, out)
     return out
 
 
+def _problem_solution(statements: Sequence[Statement], out: dict[int, Statement]) -> None:
+    """'Problem: X' / 'Solution: Y' / 'Script v4 - proven with 94 leads' in one section: a
+    remedy followed by evidence that it worked, and no failure after it."""
+    sections: dict[tuple[str, int], list[Statement]] = {}
+    for s in statements:
+        if not s.heading:
+            sections.setdefault((s.path, s.section), []).append(s)
+    for items in sections.values():
+        items.sort(key=lambda s: s.line)
+        for i, f in enumerate(items):
+            if f.resolves or f.key in out:
+                continue
+            rest = items[i + 1:]
+            sol = next((k for k, s in enumerate(rest) if s.solution), None)
+            if sol is None:
+                continue
+            after = rest[sol + 1:]
+            proof = next((s for s in after if s.resolves and not s.solution), None)
+            if proof is not None and not any(not s.resolves for s in rest):
+                out[f.key] = proof
+
+
+def _incident_sections(statements: Sequence[Statement], out: dict[int, Statement]) -> None:
+    """'## Credits Ran Out' ... '- cron failed (still on Opus)' ... '- Credits replenished':
+    when a section's heading failure is resolved inside the section and nothing fails
+    after that, the failures between them were consequences of the same incident."""
+    for h in statements:
+        r = out.get(h.key)
+        if not h.heading or h.resolves or r is None or r.path != h.path or r.section != h.line:
+            continue
+        inside = [s for s in statements if s.path == h.path and s.section == h.line and s.key != h.key]
+        if any(not s.resolves and s.line > r.line for s in inside):
+            continue
+        for s in inside:
+            if not s.resolves and s.line < r.line:
+                out.setdefault(s.key, r)
+
+
 def names_focus(f: Statement, r: Statement) -> bool:
-    """Does r name (most of) what f says failed? 'Gmail labels work' does not resolve
-    'Gmail digest not sent'."""
-    if not f.focus:
-        return True
+    """Does r name what f says failed? f's focus has one group per clause with hits; r must
+    name a third of the words of at least half of the groups. 'Gmail labels work' does not
+    resolve 'Gmail digest not sent'."""
     have = r.own | r.context
-    need = math.ceil(len(f.focus) / 2)
-    return len(f.focus & have) >= need
+    groups = [g for g in f.focus if g]
+    named = sum(len(g & have) >= math.ceil(len(g) / 3) for g in groups)
+    return not groups or named * 2 >= len(groups)
+
+
+def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
+    """A resolution must name f's focus, and share its subject: in proportion, or by at
+    least two distinctive words ('All province IDs correct' for 'FK failures: wrong
+    province IDs caused ...')."""
+    if not names_focus(f, r):
+        return False
+    if _related(f, r, subjects) or (r.fix_section and _shared_weight(f, r, subjects) >= MIN_SHARED_WEIGHT):
+        return True
+    shared = (f.own | f.context) & (r.own | r.context)
+    return len(shared) >= 2 and sum(subjects.weight(w) for w in shared) >= 2 * MIN_SHARED_WEIGHT
+
+
+def _shared_weight(a: Statement, b: Statement, subjects: Subjects) -> float:
+    return sum(subjects.weight(w) for w in (a.own | a.context) & (b.own | b.context))
 
 
 def _related(a: Statement, b: Statement, subjects: Subjects) -> bool:

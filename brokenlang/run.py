@@ -138,7 +138,7 @@ def collect(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress
             notices.append(Notice(files_mod.display_path(path, cwd), 0,
                                   f"inside {config_mod.TOOL_DIR}/ (brokenlang's own files), never scanned"))
             continue
-        got = files_mod.read_source(path, cwd=cwd, max_bytes=cfg.max_file_bytes)
+        got = files_mod.read_source(path, cwd=cwd, max_bytes=cfg.max_file_bytes, root=root)
         if isinstance(got, Notice):
             notices.append(got)
         else:

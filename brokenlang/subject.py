@@ -46,6 +46,9 @@ def words(text: str) -> list[str]:
         w = m.group(0).strip("./+-_")
         if not w or w in STOP or w in VERDICT or len(w) < 2:
             continue
+        parts = [p for p in re.split(r"[-_/.]+", w) if p]
+        if len(parts) > 1 and all(p in STOP or p in VERDICT for p in parts):
+            continue  # 'non-existent', 'not-found': verdict words joined up
         if w.isdigit() and len(w) < 3:
             continue
         out.append(stem(w))

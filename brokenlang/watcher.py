@@ -138,10 +138,9 @@ class Settings(NamedTuple):
 
 
 def load_settings(folder: str, cwd: str, options: WatchOptions, matcher: MemoMatcher | None = None) -> Settings:
-    """Config (--config, else found from the watched folder, else from cwd), ledger as
-    run.find_ledger finds it, and the pattern packs (kept when `matcher` is given)."""
-    path = options.config or config_mod.find(folder) or config_mod.find(cwd)
-    cfg = config_mod.load(path, cwd) if path else config_mod.Config(root=folder)
+    """Config and ledger found as `scan FOLDER` finds them, and the pattern packs (kept
+    when `matcher` is given)."""
+    cfg = run.load_config(options.config, [folder], cwd)
     ledger_path = run.find_ledger(options.ledger, cfg, cwd, [folder])
     ledger_path = os.path.abspath(os.path.join(cwd, ledger_path)) if ledger_path else None
     ledger = ledger_mod.load(ledger_path) if ledger_path else ledger_mod.EMPTY
@@ -193,9 +192,13 @@ class Watcher:
         """Start watching first (no change is lost while the folder is read), then take
         the baseline, then let the worker run."""
         self._start_observer()
-        self._discover()
-        self._read_all()
-        self._analyse(report=self.options.baseline, changed=set(self._files))
+        try:
+            self._discover()
+            self._read_all()
+            self._analyse(report=self.options.baseline, changed=set(self._files))
+        except BaseException:
+            self.stop()
+            raise
         self._worker = threading.Thread(target=self._run, name="brokenlang-watch", daemon=True)
         self._worker.start()
 

@@ -10,8 +10,24 @@ from .errors import UserError
 
 MAX_YAML_BYTES = 4 * 1024 * 1024
 MAX_ALIASES = 64
+MAX_EXPANDED_NODES = 200_000
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes a reader would visit if every alias were expanded (linear: memoised per node)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a cycle counts once
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(c, memo) for c in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = min(total, MAX_EXPANDED_NODES + 1)
+    return memo[key]
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LineDict(dict[str, Any]):
@@ -73,14 +89,21 @@ def load(data: bytes | str, path: str) -> Any:
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     raise UserError(f"more than {MAX_ALIASES} YAML aliases (alias expansion refused)",
-                                    path, event.start_mark.line + 1)
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+                                    path, _line(event.start_mark))
+        node = yaml.compose(text, Loader=_Loader)
+        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise UserError(f"YAML expands to more than {MAX_EXPANDED_NODES} nodes through aliases", path,
+                            _line(node.start_mark))
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        raise UserError(f"invalid YAML: {e.problem or e.context}", path, line) from None
+        raise UserError(f"invalid YAML: {e.problem or e.context}", path,
+                        _line(e.problem_mark or e.context_mark)) from None
     except yaml.YAMLError as e:
         raise UserError(f"invalid YAML: {e}", path) from None
+
+
+def _line(mark: Any) -> int | None:
+    return int(mark.line) + 1 if mark is not None else None
 
 
 def line_of(obj: object, key: str | None = None, default: int = 1) -> int:

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brokenlang import ledger, ledgerfile, suggest
 from brokenlang.errors import UserError
@@ -86,6 +88,27 @@ def test_append_text(text, expected):
     indented = "".join(("  - " if i == 0 else "    ") + ln + "\n" for i, ln in enumerate(body.splitlines()))
     flat = "".join(("- " if i == 0 else "  ") + ln + "\n" for i, ln in enumerate(body.splitlines()))
     assert ledgerfile.append(text, [item], "l.yaml") == expected.format(item=indented, flat=flat)
+
+
+_text = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40).filter(
+    lambda t: t.strip() == t and t.strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True), _text,
+                          st.lists(_text, min_size=1, max_size=3), st.dates(), st.none() | _text),
+                min_size=1, max_size=4, unique_by=lambda t: t[0]))
+def test_append_round_trip(issues):
+    """Whatever the text, appended issues read back as written and earlier bytes stay."""
+    text = ledgerfile.EMPTY_LEDGER
+    for iid, title, match, when, now in issues:
+        before = text
+        text = ledgerfile.append(text, [ledgerfile.issue_dict(iid, title, match, when.isoformat(), now)], "l.yaml")
+        if before != ledgerfile.EMPTY_LEDGER:
+            assert text.startswith(before)
+    got = ledger.parse(text, "l.yaml").issues
+    assert [(i.id, i.title, i.match, i.resolved_text, i.now) for i in got] == [
+        (iid, title, tuple(match), when.isoformat(), now) for iid, title, match, when, now in issues]
 
 
 def test_append_refuses_a_flow_list():

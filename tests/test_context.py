@@ -25,6 +25,10 @@ def ctx(text, hit, path="notes.md"):
     ("- OpenClaw fell back gracefully (didn't break)", "break", "ignored:negated"),
     ("- This is a data issue, not a **system failure**", "system failure", "ignored:negated"),
     ("- ✅ No config warnings (should be clean)", "config warnings", "ignored:negated"),
+    ("- ⚠️ Gateway unreachable (missing scope) — this is auth, not a service issue", "Gateway unreachable",
+     "ignored:dismissed"),
+    ("- deprecation warning on start (harmless)", "deprecation warning", "ignored:dismissed"),
+    ("- Gateway unreachable. Not a service issue for the DB though", "Gateway unreachable", "asserted"),
     # zero counts
     ("- **118 applied, 0 skipped, 0 errors**", "errors", "ignored:zero count"),
     ("- **Error rate**: 0%", "Error rate", "ignored:zero count"),
@@ -38,6 +42,9 @@ def ctx(text, hit, path="notes.md"):
     ("2. Look for restart events, errors, or crashes", "crashes", "ignored:rule"),
     ("- Never delete the failed jobs table", "failed jobs", "ignored:rule"),
     ("- Check gateway logs for errors", "errors", "ignored:rule"),
+    ("- Search API returned 429 Too Many Requests", "429 Too Many Requests", "asserted"),
+    ("- Test suite failed on main", "Test suite failed", "asserted"),
+    ("- Cloud Run deploy works again: the 500 came from a missing env var", "missing env var", "resolved"),
     # resolved in the same statement
     ("1. **Script bug**: wrong name in compute.ts (fixed)", "Script bug", "resolved"),
     ("- **Pydantic v2 compatibility** issue - Resolved next day", "compatibility** issue", "resolved"),

@@ -12,7 +12,7 @@ MTIME = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 def dated(path, text, git=None):
     es = split(path, text)
     ds = date_entries(path, es, MTIME, (lambda: git) if git is not None else None)
-    return {e.start_line: (d.when.isoformat(), d.source) for e, d in zip(es, ds)}
+    return {e.start_line: (d.when.isoformat(), d.source) for e, d in zip(es, ds, strict=True)}
 
 
 @pytest.mark.parametrize(("path", "text", "line", "when", "source"), [

@@ -92,14 +92,17 @@ def journal_states(root: Path) -> dict[str, str]:
     return status
 
 
-def reference(base: Path, files: int) -> dict[str, bytes]:
-    """The new version of every file: what an uninterrupted run writes."""
+def reference(base: Path, files: int) -> tuple[dict[str, bytes], float]:
+    """The new version of every file, as an uninterrupted run writes it, and how long that
+    run's write phase lasted (from its first journal record to its exit)."""
     root = base / "reference"
     names = make_tree(root, files)
     proc = cli(root, "fix", "--apply", "-q")
+    assert wait_for(root / ".brokenlang" / "journal.jsonl", proc)
+    started = time.monotonic()
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 1, err
-    return read_tree(root, names)
+    return read_tree(root, names), time.monotonic() - started
 
 
 def wait_for(path: Path, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> bool:
@@ -112,7 +115,7 @@ def wait_for(path: Path, proc: subprocess.Popen[bytes], timeout: float = 120.0) 
 
 
 def run_trial(base: Path, n: int, files: int, new: dict[str, bytes], rng: random.Random,
-              recovery: str, window: float = 0.06) -> Trial:
+              recovery: str, window: float) -> Trial:
     root = base / f"trial{n}"
     old = make_tree(root, files)
     proc = cli(root, "fix", "--apply", "-q")
@@ -147,19 +150,20 @@ def run_trial(base: Path, n: int, files: int, new: dict[str, bytes], rng: random
 
 def run_trials(base: Path, trials: int, files: int, seed: int, workers: int = 2,
                progress: Callable[[int], None] = lambda n: None) -> list[Trial]:
-    new = reference(base, files)
+    new, write_phase = reference(base, files)
+    window = 1.2 * write_phase   # kill anywhere in the write phase, and a little after
     rng = random.Random(seed)
     plans = [(n, random.Random(rng.random()), "fix" if n % 5 == 0 else "restore") for n in range(trials)]
     out: list[Trial] = []
     with ThreadPoolExecutor(workers) as pool:
-        for t in pool.map(lambda p: run_trial(base, p[0], files, new, p[1], p[2]), plans):
+        for t in pool.map(lambda p: run_trial(base, p[0], files, new, p[1], p[2], window), plans):
             out.append(t)
             progress(len(out))
     return out
 
 
 def test_sigkill_at_random_points(tmp_path: Path) -> None:
-    results = run_trials(tmp_path, TRIALS, files=16, seed=20260216)
+    results = run_trials(tmp_path, TRIALS, files=8, seed=20260216)
     assert all(t.files_ok for t in results), [t.message for t in results if not t.files_ok]
     assert all(t.recovered_ok for t in results), [t.message for t in results if not t.recovered_ok]
-    assert sum(t.killed_mid_write for t in results) >= TRIALS // 5   # the kills did land in the write phase
+    assert sum(t.killed_mid_write for t in results) >= TRIALS // 4   # the kills did land in the write phase

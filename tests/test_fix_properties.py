@@ -99,7 +99,8 @@ def test_restore_of_fix_is_identity_and_fix_is_idempotent(doc: Doc, mode: str, r
     plan = fixer.plan_fix(doc.path, doc.data, doc.findings, mode, rewrite_resolved=rewrite_resolved)
     wanted = fixer.eligible_states(rewrite_resolved)
     touchable = [f for f in doc.findings if f.state in wanted]
-    assert len(plan.edits) == len(touchable)
+    assert len(plan.edits) + len(plan.skipped) == len(touchable)
+    assert all("byte order mark" in s.reason for s in plan.skipped)   # only a BOM-only first entry
     assert restore.unapply(plan.after, records_of(plan)) == doc.data
     for e in plan.edits:   # kept bytes + cut bytes = the original, entry by entry
         assert doc.data[e.start:e.end] == e.original
@@ -108,7 +109,7 @@ def test_restore_of_fix_is_identity_and_fix_is_idempotent(doc: Doc, mode: str, r
     assert again.after == plan.after and again.edits == ()
 
 
-@settings(max_examples=max(EXAMPLES // 10, 40), deadline=None,
+@settings(max_examples=max(EXAMPLES // 20, 40), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(documents(), st.sampled_from(fixer.MODES))
 def test_round_trip_through_disk_journal_and_restore(doc: Doc, mode: str) -> None:

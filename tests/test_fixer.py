@@ -110,6 +110,7 @@ def test_only_stale_entries_are_touched(states: list[str], rewrite_resolved: boo
     (b"- a\n", finding(3), fixer.CHANGED),
     (b"- a\n" + TOMB.replace(b"bl-ID", b"bl-0123456789") + b"\n", finding(2), "already a brokenlang"),
     (b"- deploy failed\n", finding(1, now=None), "no replacement text"),
+    (b"\xef\xbb\xbf", finding(1), "no bytes besides the byte order mark"),
 ])
 def test_skips_say_why(data: bytes, f: Finding, reason: str | None) -> None:
     plan = fixer.plan_fix(f.path, data, [f], "rewrite")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -120,6 +121,8 @@ def test_journal_records_every_edit(tmp_path: Path) -> None:
         assert (rec["kind"], rec["ledger_id"], rec["line"]) == ("quarantine", "cloudrun-500", e.line)
     q = pending["quarantine"]
     assert isinstance(q, dict) and q["parts"] == ["quarantine", "memory", "2026-02-14.md"] and q["offset"] == 0
+    for private in ("journal.jsonl", "quarantine/memory/2026-02-14.md"):
+        assert stat.S_IMODE((tmp_path / ".brokenlang" / private).stat().st_mode) == 0o600
 
 
 def test_restore_keeps_text_added_elsewhere(tmp_path: Path) -> None:

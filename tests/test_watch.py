@@ -312,7 +312,7 @@ def test_a_ledger_change_reloads_and_reports_what_became_stale(tmp_path: Path) -
 
 def test_a_broken_ledger_edit_keeps_the_previous_one(tmp_path: Path) -> None:
     note = workspace(tmp_path)
-    with watching(tmp_path) as (w, rep):
+    with watching(tmp_path) as (_w, rep):
         (tmp_path / ".brokenlang" / "ledger.yaml").write_text("version: 1\nissues:\n  - id: x\n    bogus: 1\n")
         wait_until(lambda: any("not reloaded" in m for _, m in rep.notices))
         append(note, STALE)

@@ -115,3 +115,19 @@ def test_lines_are_kept_for_mappings_and_keys() -> None:
     assert yamlio.line_of(second, "id") == 6
     assert yamlio.line_of(second, "missing") == 6
     assert yamlio.line_of(["not", "a", "mapping"], default=7) == 7
+
+
+def test_doubling_aliases_under_the_alias_cap_are_refused_fast():
+    import time
+
+    from brokenlang import yamlio as y
+    from brokenlang.errors import UserError as UE
+    doc = "l0: &l0 [a, b]\n" + "".join(f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]\n" for i in range(1, 31))
+    start = time.monotonic()
+    try:
+        y.load(doc, "d.yaml")
+    except UE as e:
+        assert "expands to more than" in e.message and e.path == "d.yaml"
+    else:
+        raise AssertionError("a 2**31-node document was accepted")
+    assert time.monotonic() - start < 1.0
