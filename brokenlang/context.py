@@ -254,6 +254,16 @@ RESOLUTION_CUE = re.compile(
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok)\b|✅", re.I)
 PSEUDO = _trigger("pseudo", "both")
+# cues that say a failure went away, as opposed to ones that only say something went well
+STRONG_CUE = re.compile(
+    r"\b(?:fixed|fixes|resolved|resolve|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
+    r"|succeeded|successfully|breakthrough|unblocked|no longer|back online|back up|back to normal|works"
+    r"|working|worked|now running|running again|authenticated|reinstalled|passes again|green again"
+    r"|up and running|re-?enabled|reconnected|responsive again|responding again)\b", re.I)
+
+
+def strong_resolution(entry: Entry) -> bool:
+    return bool(STRONG_CUE.search(entry.masked))
 
 
 def lead_in_rule(entry: Entry) -> bool:

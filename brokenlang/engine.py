@@ -43,7 +43,12 @@ LOWER, TEXT = "lower", "text"
 UNSAFE_CASE = re.compile("[Σİ\u212a]")   # str.lower is not one-to-one per character on these
 RE2_SPACE = re.compile(r"[\t\n\f\r ]+")   # RE2's \s
 ASCII_LETTER = re.compile(r"[A-Za-z]")
+LETTER_RUN = re.compile(r"[A-Za-z]+")
 NOT_LETTER_BEFORE, NOT_LETTER_AFTER = r"(?:^|[^A-Za-z])", r"(?:[^A-Za-z]|$)"
+# str.isspace(), where spaCy's tokenizer cuts a text into words and whitespace tokens
+SPACE_CLASS = r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+ANY_TOKEN = f"(?:[^{SPACE_CLASS}]+|[{SPACE_CLASS}]+)"
+GAP = " ?"   # spaCy tokens are separated by one space or nothing (longer whitespace is a token)
 MEMO_ENTRIES = 50_000     # repeated texts (log lines) are matched once; cleared when full
 RE2_MAX_MEM = 64 << 20
 
@@ -64,18 +69,27 @@ GLUED_AFTER = (
 Span = tuple[str, int, int]
 
 
+class Atom(NamedTuple):
+    space: str     # `lower`: looked for in the lowercased text; `text`: in the text as written
+    kind: str      # `word`: a whole run of ASCII letters; `re`: an RE2 pattern found anywhere
+    value: str
+
+
 class Unit(NamedTuple):
-    """One spaCy pattern or phrase of a rule, and what a text must hold for it to match:
-    for each condition, at least one of its atoms (indexes into Plan.atoms)."""
+    """One spaCy pattern or phrase of a rule and what a text must hold for it to match:
+    for each condition, one of its atoms (indexes into Plan.atoms); and then the whole
+    token sequence as one regex (`sequence`, in `space`; "" for none)."""
 
     rule: str
     conditions: tuple[tuple[int, ...], ...]
+    space: str = TEXT
+    sequence: str = ""
 
 
 class Plan(NamedTuple):
     """The prefilter derived from the rules: plain data, cached by content hash."""
 
-    atoms: tuple[tuple[str, str], ...]   # (space, RE2 pattern): space is `lower` or `text`
+    atoms: tuple[Atom, ...]
     units: tuple[Unit, ...]              # in matcher.UnitMatcher order
 
 
@@ -99,41 +113,62 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
     """The units of `rules` with their conditions."""
     before, after = glued if glued is not None else glued_pieces()
     lower_before, lower_after = {p.lower() for p in before}, {p.lower() for p in after}
-    atoms: dict[tuple[str, str], int] = {}
+    atoms: dict[Atom, int] = {}
     units: list[Unit] = []
 
-    def literal(space: str, word: str) -> tuple[str, str]:
+    def literal(space: str, word: str) -> Atom:
         w = word.lower() if space == LOWER else word
-        glued_before = w in (lower_before if space == LOWER else before)
-        glued_after = w in (lower_after if space == LOWER else after)
-        left = NOT_LETTER_BEFORE if ASCII_LETTER.fullmatch(w[0]) and not glued_before else ""
-        right = NOT_LETTER_AFTER if ASCII_LETTER.fullmatch(w[-1]) and not glued_after else ""
-        return space, left + re2.escape(w) + right
+        free_before = w not in (lower_before if space == LOWER else before)
+        free_after = w not in (lower_after if space == LOWER else after)
+        if LETTER_RUN.fullmatch(w) and free_before and free_after:
+            return Atom(space, "word", w)
+        left = NOT_LETTER_BEFORE if ASCII_LETTER.fullmatch(w[0]) and free_before else ""
+        right = NOT_LETTER_AFTER if ASCII_LETTER.fullmatch(w[-1]) and free_after else ""
+        return Atom(space, "re", left + re2.escape(w) + right)
 
-    def condition(alternatives: list[tuple[str, str]]) -> tuple[int, ...] | None:
+    def condition(alternatives: list[Atom]) -> tuple[int, ...] | None:
         ids: set[int] = set()
-        for key in alternatives:
-            if key not in atoms:
-                if not _compiles(key[1]):
+        for a in alternatives:
+            if a not in atoms:
+                if a.kind == "re" and not _compiles(a.value):
                     return None   # dropping a condition only weakens the filter, never loses a hit
-                atoms[key] = len(atoms)
-            ids.add(atoms[key])
+                atoms[a] = len(atoms)
+            ids.add(atoms[a])
         return tuple(sorted(ids)) if ids else None
 
     for rule in rules:
         for pattern in rule.patterns:
             conds = []
             for kind, space, values in _required(pattern):
-                alts = [literal(space, v) for v in values] if kind == "literal" else [(space, values[0])]
+                alts = [literal(space, v) for v in values] if kind == "literal" else [Atom(space, "re", values[0])]
                 cond = condition(alts)
                 if cond is not None:
                     conds.append(cond)
-            units.append(Unit(rule.id, tuple(sorted(set(conds)))))
+            space, sequence = _sequence(pattern)
+            units.append(Unit(rule.id, tuple(sorted(set(conds))), space, sequence if _compiles(sequence) else ""))
         for phrase in rule.phrases:
             squeezed = RE2_SPACE.sub("", phrase.lower())
-            cond = condition([(LOWER, r"\s*".join(re2.escape(ch) for ch in squeezed))]) if squeezed else None
+            cond = condition([Atom(LOWER, "re", r"\s*".join(re2.escape(ch) for ch in squeezed))]) if squeezed else None
             units.append(Unit(rule.id, (cond,) if cond else ()))
     return Plan(tuple(sorted(atoms, key=atoms.__getitem__)), tuple(units))
+
+
+def _literal_values(token: dict[str, Any], attr: str) -> list[str] | None:
+    value = token.get(attr)
+    if isinstance(value, str):
+        words = [value]
+    elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+        words = [str(v) for v in value["IN"]]
+    else:
+        return None
+    return words if words and all(words) else None
+
+
+def _regex_value(token: dict[str, Any], attr: str) -> str | None:
+    value = token.get(attr)
+    if isinstance(value, dict) and isinstance(value.get("REGEX"), str):
+        return triggers.unanchor(value["REGEX"]) or None
+    return None
 
 
 def _required(pattern: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
@@ -144,22 +179,44 @@ def _required(pattern: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[st
         if token.get("OP") in OPTIONAL_OPS:
             continue
         for attr in LITERAL_ATTRS:
-            value = token.get(attr)
             space = LOWER if attr == "LOWER" else TEXT
-            if isinstance(value, str):
-                words = [value]
-            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
-                words = [str(v) for v in value["IN"]]
-            elif isinstance(value, dict) and isinstance(value.get("REGEX"), str):
-                rx = triggers.unanchor(value["REGEX"])
-                if rx:
-                    out.append(("regex", space, [rx]))
-                continue
-            else:
-                continue
-            if words and all(words):
+            words = _literal_values(token, attr)
+            rx = _regex_value(token, attr)
+            if words is not None:
                 out.append(("literal", space, words))
+            elif rx is not None:
+                out.append(("regex", space, [rx]))
     return out
+
+
+def _sequence(pattern: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """(space, regex) matching the text of every token sequence the pattern matches: each
+    token by its literals or regex (or as any one token), tokens joined by GAP, spaCy's
+    quantifiers as regex ones. A pattern using LOWER only is matched in the lowercased
+    text, one using TEXT/ORTH only in the text; a mixed one in the text, its ASCII LOWER
+    literals case-insensitively and its LOWER regexes as any token."""
+    attrs = {a for t in pattern for a in t if a in LITERAL_ATTRS}
+    space = LOWER if attrs == {"LOWER"} else TEXT
+    parts = []
+    for token in pattern:
+        body = ANY_TOKEN
+        if token.get("OP") != "!":
+            for attr in LITERAL_ATTRS:
+                words = _literal_values(token, attr)
+                rx = _regex_value(token, attr)
+                if attr == "LOWER" and space == TEXT:
+                    if words is not None and all(w.isascii() for w in words):
+                        body = "(?i:" + "|".join(re2.escape(w.lower()) for w in words) + ")"
+                        break
+                elif words is not None:
+                    body = "(?:" + "|".join(re2.escape(w.lower() if attr == "LOWER" else w) for w in words) + ")"
+                    break
+                elif rx is not None:
+                    body = f"(?:[^{SPACE_CLASS}]*(?:{rx})[^{SPACE_CLASS}]*|[{SPACE_CLASS}]*(?:{rx})[{SPACE_CLASS}]*)"
+                    break
+        op = {"?": "?", "*": "*", "+": "+"}.get(str(token.get("OP")), "")
+        parts.append(f"(?:{body}{GAP}){op}")
+    return space, "".join(parts)
 
 
 def _options() -> Any:
@@ -170,6 +227,8 @@ def _options() -> Any:
 
 
 def _compiles(pattern: str) -> bool:
+    if not pattern:
+        return False
     try:
         re2.compile(pattern, options=_options())
     except Exception:  # re2 raises its own error type
@@ -177,14 +236,14 @@ def _compiles(pattern: str) -> bool:
     return True
 
 
-def _commonness(pattern: str) -> float:
+def _commonness(atom: Atom) -> float:
     """A rough guess of how often an atom occurs in prose: short words often; regexes and
     phrases as if always."""
-    word = pattern.removeprefix(NOT_LETTER_BEFORE).removesuffix(NOT_LETTER_AFTER)
+    if atom.kind == "word":
+        return 0.3 ** len(atom.value)
+    word = atom.value.removeprefix(NOT_LETTER_BEFORE).removesuffix(NOT_LETTER_AFTER)
     unescaped = re.sub(r"\\(.)", r"\1", word, flags=re.S)
-    if re2.escape(unescaped) != word:
-        return 1.0
-    return 0.3 ** len(unescaped)
+    return 0.3 ** len(unescaped) if re2.escape(unescaped) == word else 1.0
 
 
 class Prefilter:
@@ -193,14 +252,18 @@ class Prefilter:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.n_units = len(plan.units)
+        self._words: dict[str, dict[str, int]] = {LOWER: {}, TEXT: {}}
         self._sets: dict[str, Any] = {}
         self._any: dict[str, Any] = {}
         self._ids: dict[str, list[int]] = {}
+        for i, atom in enumerate(plan.atoms):
+            if atom.kind == "word":
+                self._words[atom.space][atom.value] = i
         for space in (LOWER, TEXT):
-            ids = [i for i, (sp, _) in enumerate(plan.atoms) if sp == space]
+            ids = [i for i, a in enumerate(plan.atoms) if a.space == space and a.kind == "re"]
             if not ids:
                 continue
-            patterns = [plan.atoms[i][1] for i in ids]
+            patterns = [plan.atoms[i].value for i in ids]
             atom_set = re2.Set.SearchSet(_options())
             for p in patterns:
                 atom_set.Add(p)
@@ -208,6 +271,7 @@ class Prefilter:
             self._ids[space] = ids
             self._sets[space] = atom_set
             self._any[space] = re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
+        self._sequences: dict[int, Any] = {}   # compiled on first use
         # Each unit is looked at only when an atom of its rarest condition (its anchor)
         # occurs, so common words ("a", "the") do not bring every unit up.
         self._conditions = [tuple(frozenset(c) for c in unit.conditions) for unit in plan.units]
@@ -215,7 +279,7 @@ class Prefilter:
         self._by_atom: dict[int, list[int]] = {}
         for u, unit in enumerate(plan.units):
             if unit.conditions:
-                anchor = min(unit.conditions, key=lambda c: sum(_commonness(plan.atoms[a][1]) for a in c))
+                anchor = min(unit.conditions, key=lambda c: sum(_commonness(plan.atoms[a]) for a in c))
                 for a in anchor:
                     self._by_atom.setdefault(a, []).append(u)
 
@@ -223,14 +287,17 @@ class Prefilter:
         """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
         if UNSAFE_CASE.search(text):
             return list(range(self.n_units))
-        present: set[int] = set()
+        subjects = {TEXT: text, LOWER: text.lower()}
+        runs = set(LETTER_RUN.findall(text))
+        words = self._words
+        present = {words[TEXT][r] for r in runs if r in words[TEXT]}
+        present.update(words[LOWER][w] for w in {r.lower() for r in runs} if w in words[LOWER])
         for space, atom_set in self._sets.items():
-            subject = text.lower() if space == LOWER else text
-            found = atom_set.Match(subject)
+            found = atom_set.Match(subjects[space])
             if found:
                 ids = self._ids[space]
                 present.update([ids[i] for i in found])
-            elif self._any[space].search(subject) is not None:
+            elif self._any[space].search(subjects[space]) is not None:
                 # RE2::Set gives up (DFA out of memory) the way it says "no match": when the
                 # plain alternation disagrees, take every atom of this space as present
                 present.update(self._ids[space])
@@ -240,7 +307,16 @@ class Prefilter:
             for u in by_atom.get(a, ()):
                 if u not in candidates and all(not present.isdisjoint(c) for c in conditions[u]):
                     candidates.add(u)
-        return sorted(candidates)
+        return sorted(u for u in candidates if self._sequence_holds(u, subjects))
+
+    def _sequence_holds(self, u: int, subjects: dict[str, str]) -> bool:
+        unit = self.plan.units[u]
+        if not unit.sequence:
+            return True
+        rx = self._sequences.get(u)
+        if rx is None:
+            rx = self._sequences[u] = re2.compile(unit.sequence, options=_options())
+        return rx.search(subjects[unit.space]) is not None
 
 
 class FastMatcher:

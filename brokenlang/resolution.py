@@ -26,6 +26,7 @@ class Statement(NamedTuple):
     heading: bool = False
     fix_section: bool = False  # under a heading that reports fixes ('## Drew Pushes Fixes')
     solution: bool = False   # a 'Solution:' / 'Fix:' field: names a remedy, not that it worked
+    weak: bool = False       # a resolution cue that only says something went well ('docs updated ✅')
 
 
 class Subjects:
@@ -37,6 +38,12 @@ class Subjects:
 
     def weight(self, w: str) -> float:
         return math.log((self.n + 1) / (self.df.get(w, 0) + 0.5))
+
+    @property
+    def min_shared(self) -> float:
+        """Enough shared weight to tie two statements: one word seen in just two places
+        (or MIN_SHARED_WEIGHT in a large workspace)."""
+        return min(MIN_SHARED_WEIGHT, math.log((self.n + 1) / 2.5))
 
     def similarity(self, a: Statement, b: Statement) -> float:
         """Weight of what two statements share, relative to the smaller one. `b` must name
@@ -135,10 +142,14 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
     province IDs caused ...')."""
     if not names_focus(f, r):
         return False
-    if _related(f, r, subjects) or (r.fix_section and _shared_weight(f, r, subjects) >= MIN_SHARED_WEIGHT):
+    if r.fix_section and _shared_weight(f, r, subjects) >= subjects.min_shared:
         return True
     shared = (f.own | f.context) & (r.own | r.context)
-    return len(shared) >= 2 and sum(subjects.weight(w) for w in shared) >= 2 * MIN_SHARED_WEIGHT
+    if r.weak:  # 'API docs updated ✅' must not close 'API returned 500 on /orders'
+        return len(shared) >= 2 and _related(f, r, subjects)
+    if _related(f, r, subjects):
+        return True
+    return len(shared) >= 2 and sum(subjects.weight(w) for w in shared) >= 2 * subjects.min_shared
 
 
 def _shared_weight(a: Statement, b: Statement, subjects: Subjects) -> float:
@@ -150,7 +161,7 @@ def _related(a: Statement, b: Statement, subjects: Subjects) -> bool:
     if sim < THRESHOLD:
         return False
     shared = (a.own | a.context) & (b.own | b.context)
-    return sum(subjects.weight(w) for w in shared) >= MIN_SHARED_WEIGHT
+    return sum(subjects.weight(w) for w in shared) >= subjects.min_shared
 
 
 def subject_words(text: str) -> frozenset[str]:

@@ -32,6 +32,11 @@ unknown invalid incorrect outdated expired existent non hallucinated hallucinate
 """.split())
 
 
+# dates, years and times say when, not what: '2026-03-03' must not tie two daily notes together
+DATEISH = re.compile(r"(?:19|20)\d\d(?:[-/.]\d{1,2}){0,2}(?:[t ]?\d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}:\d{2}(?::\d{2})?"
+                     r"|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?")
+
+
 def stem(w: str) -> str:
     for suf in ("ing", "ed", "es", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf) and not w.endswith("ss"):
@@ -44,7 +49,7 @@ def words(text: str) -> list[str]:
     out = []
     for m in WORD.finditer(text.lower()):
         w = m.group(0).strip("./+-_")
-        if not w or w in STOP or w in VERDICT or len(w) < 2:
+        if not w or w in STOP or w in VERDICT or len(w) < 2 or DATEISH.fullmatch(w):
             continue
         parts = [p for p in re.split(r"[-_/.]+", w) if p]
         if len(parts) > 1 and all(p in STOP or p in VERDICT for p in parts):
@@ -54,7 +59,8 @@ def words(text: str) -> list[str]:
         out.append(stem(w))
         if any(c in w for c in "-_/."):
             # 'daily-git-backup' also counts as its parts
-            out.extend(stem(p) for p in re.split(r"[-_/.]+", w) if len(p) > 2 and p not in STOP and p not in VERDICT)
+            out.extend(stem(p) for p in re.split(r"[-_/.]+", w)
+                       if len(p) > 2 and p not in STOP and p not in VERDICT and not DATEISH.fullmatch(p))
     return out
 
 

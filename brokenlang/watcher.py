@@ -528,10 +528,10 @@ class Watcher:
             self.reporter.notice(shown, f"could not fix now ({e}); will try again")
             self._retry(path)
             return
-        for rec in written:
+        ours = cached.sha256 in self._own.get(path, ()) and self._cause.get(path) != "reload"
+        for rec in written:   # remember what we wrote: the event that brings it is not a change
             if "sha256_after" in rec:
                 self._own.setdefault(path, deque(maxlen=OWN_WRITES_KEPT)).append(str(rec["sha256_after"]))
-        ours = cached.sha256 in self._own.get(path, ()) and self._cause.get(path) != "reload"
         for r in results:
             if r.changed:
                 self.stats.self_rewrites += ours   # a rewrite of bytes we wrote ourselves: a loop

@@ -1,0 +1,54 @@
+"""Later resolution text: the latest statement about the same subject wins (a table of
+small workspaces; each row names the line and the state it must get)."""
+import pytest
+
+from brokenlang.run import ScanOptions, scan
+
+CASES = [
+    ("resolved later, in another daily note",
+     {"memory/2026-03-01.md": "# 2026-03-01\n\n- Vercel preview deploy failed: build error\n",
+      "memory/2026-03-02.md": "# 2026-03-02\n\n- Vercel preview deploy works again after pinning next ✅\n"},
+     "memory/2026-03-01.md", 3, "stale"),
+    ("a success about something else that shares a word does not resolve",
+     {"memory/2026-03-01.md": "# 2026-03-01\n\n- Gmail digest not sent: OAuth token expired\n",
+      "memory/2026-03-02.md": "# 2026-03-02\n\n- Gmail labels cleaned up, filters work fine now\n"},
+     "memory/2026-03-01.md", 3, "open"),
+    ("a weak success cue needs more than one shared word",
+     {"memory/2026-03-03.md": "# 2026-03-03\n\n- API returned 500 on /orders for EU customers\n",
+      "memory/2026-03-04.md": "# 2026-03-04\n\n- API docs updated ✅\n"},
+     "memory/2026-03-03.md", 3, "open"),
+    ("a failure after the resolution keeps it open",
+     {"memory/2026-03-01.md": "# 2026-03-01\n\n- gog OAuth login fails in the browser\n",
+      "memory/2026-03-02.md": "# 2026-03-02\n\n- gog OAuth login fixed ✅\n",
+      "memory/2026-03-03.md": "# 2026-03-03\n\n- gog OAuth login fails again with a timeout\n"},
+     "memory/2026-03-01.md", 3, "open"),
+    ("further down the same note, same day",
+     {"memory/2026-02-07.md": "# 2026-02-07\n\n- 04:01 Heartbeat: Gateway was not running\n"
+                              "- Reinstalled the service\n- Gateway now running (pid 22319) ✅\n"},
+     "memory/2026-02-07.md", 3, "stale"),
+    ("an incident section closed by its own last line",
+     {"memory/2026-02-16.md": "# 2026-02-16\n\n## Credits Ran Out Again\n"
+                              "- Morning briefing cron failed — still on Opus\n- Credits replenished by 11 PM\n"},
+     "memory/2026-02-16.md", 4, "stale"),
+    ("problem, solution and proof",
+     {"notes/debugging.md": "## Scraper (2026-02-22)\n**Problem:** Direct URLs trigger CAPTCHA\n"
+                            "**Solution:** click through search results\n**Script:** v4 - proven with 94 leads\n"},
+     "notes/debugging.md", 2, "stale"),
+    ("problem and a workaround, no proof",
+     {"notes/debugging.md": "## VPN (2026-02-22)\n**Problem:** Maps blocked from Mac (VPN)\n"
+                            "**Solution:** parse only from the server\n"},
+     "notes/debugging.md", 2, "open"),
+    ("the statement reports its own fix",
+     {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
+     "memory/2026-03-01.md", 3, "resolved"),
+]
+
+
+@pytest.mark.parametrize(("files", "path", "line", "state"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_resolution_by_text(tmp_path, files, path, line, state):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    report = scan(["."], ScanOptions(cwd=str(tmp_path), git_dates=False))
+    got = {f.state for f in report.findings if f.path == path and f.line == line}
+    assert got == {state}, [(f.path, f.line, f.state, f.message) for f in report.findings]
