@@ -163,7 +163,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:
-        log = os.path.join(tempfile.gettempdir(), f"brokenlang-crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log")
+        stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+        log = os.path.join(tempfile.gettempdir(), f"brokenlang-crash-{stamp}.log")
         try:
             with open(log, "w", encoding="utf-8") as fh:
                 traceback.print_exc(file=fh)

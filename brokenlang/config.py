@@ -125,7 +125,8 @@ def _validate(data: dict[str, Any], lines: dict[str, int], path: str) -> Config:
 
     def num(key: str, kind: type, minimum: float) -> Any:
         v = data[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (kind is int and not isinstance(v, int)) or v < minimum:
+        wrong_kind = isinstance(v, bool) or not isinstance(v, (int, float)) or (kind is int and not isinstance(v, int))
+        if wrong_kind or v < minimum:
             raise UserError(f"`{key}` must be a {'whole ' if kind is int else ''}number >= {minimum}", path,
                             lines.get(key))
         return kind(v)

@@ -31,7 +31,8 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|to be (?:fixed|resolved|solved)|(?:not|never|un) ?(?:yet )?(?:fixed|resolved|solved)|unfixed|unresolved"
        r"|possible (?:fix|fixes|solutions?)|potential (?:fix|fixes)|will (?:fix|resolve)|should (?:fix|resolve)"
        r"|fix (?:it|this) (?:later|tomorrow)|no fix|without (?:a )?fix|not only|no doubt|no matter|nothing but"
-       r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails))\b", 0),
+       r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"
+       r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
        r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
@@ -43,11 +44,13 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
        r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b", 4),
     _t("negated", "backward", r"\b(?:not (?:a|an|the) (?:real|actual)|(?:was|is|were|are) (?:not|n'?t) (?:real|actual)"
-       r"|false (?:alarm|positive)|not (?:an? )?issue|non-issue|(?:is|was) fine|ruled out|not confirmed|expected)\b", 4),
+       r"|false (?:alarm|positive)|not (?:an? )?issue|non-issue|(?:is|was) fine|ruled out|not confirmed"
+       r"|expected)\b", 4),
     # a hit dismissed later in its sentence: '⚠️ Gateway unreachable — auth scope, not a service issue'
     _t("dismissed", "backward", r"\b(?:not an? (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error|concern)"
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|a false alarm|a false positive)"
-       r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore|nothing to worry))\b", 15),
+       r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
+       r"|nothing to worry))\b", 15),
     _t("zero", "forward", r"(?:^|[\s(|*])(?:0|zero|no)\s+(?=\S)", 1),
     _t("zero", "backward", r"^[\s*_|:=`]*(?:0|0\.0+|0 ?%|none|zero|n/a|nil)(?![\w.%-]*[1-9])\b", 0),
     _t("conditional", "forward", r"\b(?:if|unless|whenever|in case(?: of)?|in the event(?: of| that)?|otherwise"
@@ -71,7 +74,8 @@ RULE_WORDS = re.compile(
     r"|before|avoid|runbook|playbook|policy|policies|guidelines?|principles?|lessons?|tips|prevention"
     r"|instructions?|best practices?|do'?s|conventions?|if|when|whenever|in case)\b", re.I)
 TOPIC_HEADING = re.compile(
-    r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?(?:issues|problems|errors|bugs|failures"
+    r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?"
+    r"(?:issues|problems|errors|bugs|failures"
     r"|crashes|incidents|outages|debugging|troubleshooting|blockers)\b|(?:error|failure|crash|incident|outage"
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
@@ -188,9 +192,9 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                     found.add("resolved")
             elif trig.direction in ("forward", "both") and e <= hit.start:
                 gap = text[e:hit.start]
-                if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
-                    if trig.category != "conditional" or _conditional_ok(gap):
-                        found.add(trig.category)
+                if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap) \
+                        and (trig.category != "conditional" or _conditional_ok(gap)):
+                    found.add(trig.category)
             elif trig.direction in ("backward", "both") and s >= hit.end:
                 gap = text[hit.end:s]
                 if trig.category == "zero":

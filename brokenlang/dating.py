@@ -12,10 +12,12 @@ from .models import Dated, Entry
 UTC = dt.timezone.utc
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-ISO = re.compile(r"(?<![\d.])(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?(?![\d])")
+ISO = re.compile(r"(?<![\d.])(\d{4})-(\d{2})-(\d{2})"
+                 r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?(?![\d])")
 SLASHED = re.compile(r"(?<![\d/])(\d{4})/(\d{2})/(\d{2})(?![\d/])")
 MONTH_DAY = re.compile(r"\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b"
-                       r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
+                       r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?"
+                       r"\s+(\d{4})\b", re.I)
 TIME_LEAD = re.compile(r"^[\s>#*_\-+•\d.)\[\]]*?\**\[?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?\b\s*(UTC|GMT|Z)?", re.I)
 FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[-_T](\d{2})(\d{2})(?!\d))?")
 FRONT_DATE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M)

@@ -18,12 +18,16 @@ SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 LIST_ITEM = re.compile(r"^([ \t]*)([-*+•]|\d{1,9}[.)])([ \t]+|$)")
 FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*([^`\s]*)")
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-FIELD_LINE = re.compile(r"^\s*(\*\*[^*\n]{1,60}\*\*|__[^_\n]{1,60}__)\s*:?|^\s*(user|assistant|system|human|ai)\s*:", re.I)
+FIELD_LINE = re.compile(r"^\s*(\*\*[^*\n]{1,60}\*\*|__[^_\n]{1,60}__)\s*:?|^\s*(user|assistant|system|human|ai)\s*:",
+                        re.I)
 HR = re.compile(r"^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
 LOG_START = re.compile(
-    r"^\s*(\[?\d{4}-\d{2}-\d{2}[T ]?\d{0,2}|\[?\d{2}:\d{2}(:\d{2})?\]?\s|\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b"
-    r"|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\w+(\.\w+)*: (level|lvl)=|(level|lvl)=|npm ERR!|E: |Traceback \(most recent call last\))")
-LOG_CONT = re.compile(r"^(\s+\S|\s*File \"|\s*at \S|\s*\^+\s*$|\s*\.\.\. \d+ more|\w+(\.\w+)*(Error|Exception|Exit|Interrupt|Warning)\b:?|During handling|The above exception)")
+    r"^\s*(\[?\d{4}-\d{2}-\d{2}[T ]?\d{0,2}|\[?\d{2}:\d{2}(:\d{2})?\]?\s"
+    r"|\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b"
+    r"|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\w+(\.\w+)*: (level|lvl)=|(level|lvl)=|npm ERR!|E: "
+    r"|Traceback \(most recent call last\))")
+LOG_CONT = re.compile(r"^(\s+\S|\s*File \"|\s*at \S|\s*\^+\s*$|\s*\.\.\. \d+ more"
+                      r"|\w+(\.\w+)*(Error|Exception|Exit|Interrupt|Warning)\b:?|During handling|The above exception)")
 CODE_LANGS = {"python", "py", "js", "javascript", "ts", "typescript", "tsx", "jsx", "go", "rust", "rs", "java",
               "c", "cpp", "c++", "h", "cs", "csharp", "ruby", "rb", "php", "swift", "kotlin", "scala", "sql",
               "bash", "sh", "shell", "zsh", "fish", "powershell", "ps1", "yaml", "yml", "json", "toml", "ini",
@@ -36,7 +40,8 @@ URL = re.compile(r"\b(?:https?|ftp|file|wss?)://[^\s<>()\[\]`]+|\bwww\.[^\s<>()`
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 LOG_EXT = (".log", ".out", ".err")
 JSONL_EXT = (".jsonl", ".ndjson")
-TEXT_KEYS = re.compile(r"(?i)^(msg|message|text|content|error|err|summary|note|body|detail|details|reason|description|exception|stack|stacktrace|event|status|title|output)$")
+TEXT_KEYS = re.compile(r"(?i)^(msg|message|text|content|error|err|summary|note|body|detail|details|reason"
+                       r"|description|exception|stack|stacktrace|event|status|title|output)$")
 
 
 def split_lines(text: str) -> list[str]:
@@ -173,11 +178,14 @@ def _continues_item(line: str, indent: int) -> bool:
 def _continues_paragraph(prev: str, line: str) -> bool:
     if not line.strip():
         return False
-    if HEADING.match(line) or FENCE.match(line) or LIST_ITEM.match(line) or line.lstrip().startswith("|") or HR.match(line):
+    if _block_start(line) or LIST_ITEM.match(line):
         return False
-    if prev.endswith(("  ", "\\")) or FIELD_LINE.match(line):
-        return False  # a hard break or a `**Field:**` line starts a new statement
-    return True
+    # a hard break or a `**Field:**` line starts a new statement
+    return not (prev.endswith(("  ", "\\")) or FIELD_LINE.match(line))
+
+
+def _block_start(line: str) -> bool:
+    return bool(HEADING.match(line) or FENCE.match(line) or line.lstrip().startswith("|") or HR.match(line))
 
 
 def _log_records(path: str, text: str, lines: list[str], offs: list[int], a: int, b: int,

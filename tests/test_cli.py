@@ -6,7 +6,8 @@ import pytest
 
 from brokenlang import cli as cli_mod
 
-SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "data", "report.schema.json")))
+with open(os.path.join(os.path.dirname(__file__), "data", "report.schema.json")) as _fh:
+    SCHEMA = json.load(_fh)
 
 
 def states(doc):
@@ -51,7 +52,7 @@ def test_exit_0_when_only_open(cli, tmp_path):
 
 def test_text_line_format(cli, workspace):
     p = cli("scan", "--no-git", cwd=workspace)
-    first = [ln for ln in p.stdout.splitlines() if "[stale]" in ln][0]
+    first = next(ln for ln in p.stdout.splitlines() if "[stale]" in ln)
     assert first.startswith("memory/2026-02-14.md:3:")
     assert "\x1b[" not in p.stdout   # NO_COLOR / not a TTY
     assert p.stdout.splitlines()[-1].startswith("4 findings (1 stale, 1 recurred, 1 open, 1 resolved)")
@@ -71,12 +72,14 @@ def test_fingerprint_survives_lines_moving(cli, workspace):
 @pytest.mark.parametrize(("files", "args", "message"), [
     ({"l.yaml": "version: 1\nissues:\n  - id: a\n    title: t\n    match: [x]\n    resolved: 2026-13-01\n"},
      ["--ledger", "l.yaml"], "l.yaml:6: bad date"),
-    ({"l.yaml": "version: 1\nissues:\n  - id: a\n    titel: t\n"}, ["--ledger", "l.yaml"], "l.yaml:4: unknown key 'titel'"),
+    ({"l.yaml": "version: 1\nissues:\n  - id: a\n    titel: t\n"}, ["--ledger", "l.yaml"],
+     "l.yaml:4: unknown key 'titel'"),
     ({".brokenlang.yaml": "fail_on: stale\ncolour: red\n"}, [], ".brokenlang.yaml:2: unknown config key 'colour'"),
     ({"p/x.yaml": "pack: x\nrules:\n  - id: x.a\n    message: m\n    phrases: [boom]\n    flavour: 1\n"
                   "    examples: {match: [boom]}\n"}, ["--packs", "p"], "x.yaml:6: unknown key 'flavour'"),
     ({"p/x.yaml": "pack: x\nrules:\n  - id: x.a\n    message: m\n    patterns: [[{LEMMA: fail}]]\n"
-                  "    examples: {match: [boom]}\n"}, ["--packs", "p"], "x.yaml:5: rule x.a: bad token attribute 'LEMMA'"),
+                  "    examples: {match: [boom]}\n"}, ["--packs", "p"],
+     "x.yaml:5: rule x.a: bad token attribute 'LEMMA'"),
     ({"p/x.yaml": "pack: x\nrules:\n  - id: x.a\n    message: m\n    patterns: [[{LOWER: {REGEX: '(a)\\1'}}]]\n"
                   "    examples: {match: [boom]}\n"}, ["--packs", "p"], "not supported by RE2"),
     ({}, ["missing-folder"], "missing-folder: no such file or folder"),
@@ -127,4 +130,5 @@ def test_internal_error_is_exit_3_with_log(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaboom" in err and "brokenlang-crash-" in err
     log = err.split("details in ")[1].rstrip(")\n")
-    assert "Traceback" in open(log).read()
+    with open(log) as fh:
+        assert "Traceback" in fh.read()

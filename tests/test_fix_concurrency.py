@@ -152,13 +152,16 @@ def run_library(root: Path, per_writer: int, pace: float = 0.001, rotate: int = 
     _setup(root)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     stop = root / "stop"
-    loop = subprocess.Popen([PY, "-c", LIBRARY_LOOP, str(root), str(stop)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    writers = _start_writers(_bases(root), per_writer, pace, rotate)
-    for w in writers:
-        w.wait()
-    stop.write_bytes(b"")
-    out, err = loop.communicate(timeout=3600)
+    with open(root / "loop.out", "w+b") as out_fh, open(root / "loop.err", "w+b") as err_fh:
+        # files, not pipes: a full pipe would stall the loop while the writers write
+        loop = subprocess.Popen([PY, "-c", LIBRARY_LOOP, str(root), str(stop)], env=env, stdout=out_fh,
+                                stderr=err_fh)
+        writers = _start_writers(_bases(root), per_writer, pace, rotate)
+        for w in writers:
+            w.wait()
+        stop.write_bytes(b"")
+        loop.wait(timeout=3600)
+        out, err = (root / "loop.out").read_bytes(), (root / "loop.err").read_bytes()
     assert loop.returncode == 0, err[-2000:]
     runs, edits, during = map(int, out.splitlines()[-1].split())
     carried = sum(int(m) for m in re.findall(rb"carried over (\d+) bytes", err))
