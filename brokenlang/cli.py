@@ -16,6 +16,7 @@ from .errors import UserError
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = ("stale", "recurred", "open", "never")
+ENGINES = ("fast", "spacy")
 
 
 def common_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,7 +27,33 @@ def common_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--no-cache", is_flag=True, help="Neither read nor write .brokenlang/cache/.")(f)
+    f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Worker processes for large scans (default: the number of CPUs).")(f)
+    f = click.option("--engine", type=click.Choice(ENGINES), default="fast", show_default=True,
+                     help="fast: spaCy's hits, spaCy run only where a rule can match; spacy: the "
+                          "reference, spaCy on every entry.")(f)
+    return f
+
+
+class _Commands(click.Group):
+    """The front ends in their own modules are imported when their command runs (or help
+    lists them): `brokenlang hook` on a clean file stays lean."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(name for _, _, name in COMMANDS)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        import importlib
+
+        for module, attr, name in COMMANDS:
+            if name == cmd_name and name not in self.commands:
+                self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="brokenlang")
 def main() -> None:
     """Find stale failure language in AI-agent memory files."""
@@ -46,10 +73,11 @@ def main() -> None:
               help="Token budget for the files an agent loads at start (default: context_budget_tokens).")
 @click.option("--report-unused-suppressions", is_flag=True,
               help="List suppression comments that suppressed nothing, and fail (exit 1) if any.")
+@engine_options
 def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | None, quiet: bool,
          no_color: bool, fmt: str, fail_on: str | None, show_ignored: bool, packs: tuple[str, ...],
          exclude: tuple[str, ...], no_git: bool, context_budget: int | None,
-         report_unused_suppressions: bool) -> None:
+         report_unused_suppressions: bool, engine: str, jobs: int | None, no_cache: bool) -> None:
     """Report findings in PATHS (default: .). Never writes."""
     from . import budget, suppress
     from . import progress as prog
@@ -58,7 +86,8 @@ def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | Non
     from .run import scan as run_scan
 
     opts = ScanOptions(config=config_path, ledger=ledger_path, packs=packs, exclude=exclude,
-                       git_dates=False if no_git else None, context_budget=context_budget)
+                       git_dates=False if no_git else None, context_budget=context_budget,
+                       engine=engine, jobs=jobs, cache=not no_cache)
     with prog.shown(sys.stderr, prog.wanted(sys.stderr, fmt, quiet), no_color) as bar:
         r = run_scan(paths, opts, bar)
     level = fail_on or r.config.fail_on
@@ -128,19 +157,6 @@ COMMANDS = (  # (module, attribute, command name): front ends that live in their
     ("cmd_ledger", "ledger_group", "ledger"),
     ("cmd_init", "init_command", "init"),
 )
-
-
-def _register() -> None:
-    import importlib
-    import importlib.util
-
-    for module, attr, name in COMMANDS:
-        if importlib.util.find_spec(f"{__package__}.{module}") is None:
-            continue
-        main.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
-
-
-_register()
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -4,8 +4,8 @@ the way pre-commit fixers do). The files are judged in the context of the whole 
 folder (the config's `paths`, resolution text in other files, the ledger), but only
 their own findings are reported.
 
-Lean on purpose: a commit of files with no failure trigger word (derived from the rules,
-see triggers.py) never imports spaCy."""
+Lean on purpose: a commit of files in which no rule can match (engine.py's prefilter,
+derived from the rules) never imports spaCy."""
 from __future__ import annotations
 
 import os
@@ -17,7 +17,7 @@ import click
 
 from . import config as config_mod
 from .errors import UserError
-from .models import FAIL_LEVELS, Finding
+from .models import FAIL_LEVELS, Finding, SourceFile
 
 FAIL_ON = ("stale", "recurred", "open", "never")
 QUIET_WAIT_MAX = 10.0    # --fix waits at most this long for a just-written file to settle
@@ -34,19 +34,21 @@ QUIET_WAIT_MAX = 10.0    # --fix waits at most this long for a just-written file
               help="Lowest state that fails the commit (default: stale, i.e. stale or recurred).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no hint.")
 @click.option("--no-color", is_flag=True, help="No ANSI colors (NO_COLOR is honoured too).")
+@click.option("--engine", type=click.Choice(("fast", "spacy")), default="fast", show_default=True,
+              help="fast: spaCy's hits, spaCy run only where a rule can match; spacy: the reference.")
 def hook_command(files: tuple[str, ...], config_path: str | None, ledger_path: str | None, do_fix: bool,
-                 mode: str | None, fail_on: str | None, quiet: bool, no_color: bool) -> None:
+                 mode: str | None, fail_on: str | None, quiet: bool, no_color: bool, engine: str) -> None:
     """Check FILES for stale failure language (pre-commit); --fix to quarantine or rewrite."""
-    sys.exit(run_hook(files, config_path, ledger_path, do_fix, mode, fail_on, quiet, no_color))
+    sys.exit(run_hook(files, config_path, ledger_path, do_fix, mode, fail_on, quiet, no_color, engine))
 
 
 def run_hook(files: Sequence[str], config_path: str | None, ledger_path: str | None, do_fix: bool,
-             mode: str | None, fail_on: str | None, quiet: bool, no_color: bool) -> int:
+             mode: str | None, fail_on: str | None, quiet: bool, no_color: bool, engine: str = "fast") -> int:
     cwd = os.getcwd()
     cfg = config_mod.load(config_path, cwd)
     level = fail_on or cfg.fail_on
     wanted = _memory_files(files, cfg, cwd)
-    if not wanted or not _may_fail(wanted, cfg):
+    if not wanted or (engine == "fast" and not _may_fail(wanted, cfg)):
         return 0
     from . import report as rep
     from .run import ScanOptions, scan
@@ -54,7 +56,7 @@ def run_hook(files: Sequence[str], config_path: str | None, ledger_path: str | N
     # The context is the whole memory folder (the config's paths), so that resolution text
     # in other files counts; only the given files' findings are reported.
     folder = [p for p in cfg.paths if os.path.lexists(os.path.join(cwd, p))] or wanted
-    r = scan(folder, ScanOptions(config=config_path, ledger=ledger_path))
+    r = scan(folder, ScanOptions(config=config_path, ledger=ledger_path, engine=engine))
     shown = {sf.path for sf in r.files if sf.abspath in wanted}
     findings = [f for f in r.findings if f.path in shown]
     if do_fix:
@@ -95,19 +97,18 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def _may_fail(paths: Sequence[str], cfg: config_mod.Config) -> bool:
-    """True when any file holds what some rule needs (no spaCy needed to tell)."""
-    from . import patterns, triggers
+    """True when an entry of a file has a rule that can match it (engine.py's prefilter:
+    exact, no spaCy needed to tell). A file with no hit has no finding."""
+    from . import entries, run
+    from . import files as files_mod
 
-    dirs = [patterns.builtin_dir() if p == "builtin" else p for p in (cfg.packs or ("builtin",))]
-    needs = triggers.derive(patterns.load_packs(dirs))
+    matcher = run.load_matcher(cfg)
+    cwd = os.getcwd()
     for p in paths:
-        try:
-            with open(p, "rb") as fh:
-                text = fh.read(cfg.max_file_bytes).decode("utf-8", "surrogateescape")
-        except OSError:
-            return True   # let the scan report it
-        if needs.may_match(text):
-            return True
+        got = files_mod.read_source(p, cwd=cwd, max_bytes=cfg.max_file_bytes)
+        if not isinstance(got, SourceFile) or any(matcher.could_match(e.masked)
+                                                   for e in entries.split(got.path, got.text)):
+            return True   # a file that cannot be read: let the scan report it
     return False
 
 

@@ -51,6 +51,11 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|a false alarm|a false positive)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
        r"|nothing to worry))\b", 15),
+    # a number going down, not a service: 'budget is down to $120', 'errors down by 40%'
+    _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
+    # designed handling of failures, not a failure: 'added retries for timeouts'
+    _t("conditional", "forward", r"\b(?:retries|retry|retrying|handling|handles?|catch(?:es|ing)?|guards?"
+       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring) (?:for|on|against|from|of|when)\b", 3),
     _t("zero", "forward", r"(?:^|[\s(|*])(?:0|zero|no)\s+(?=\S)", 1),
     _t("zero", "backward", r"^[\s*_|:=`]*(?:0|0\.0+|0 ?%|none|zero|n/a|nil)(?![\w.%-]*[1-9])\b", 0),
     _t("conditional", "forward", r"\b(?:if|unless|whenever|in case(?: of)?|in the event(?: of| that)?|otherwise"
@@ -61,7 +66,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
        r"|for example|such as|like|titled|named|called|phrases?|wording|text)\b[^\"“]{0,12}[\"“]", 12),
 )
-PRIORITY = ("resolved", "negated", "dismissed", "zero", "conditional", "quoted")
+PRIORITY = ("resolved", "negated", "dismissed", "metric", "zero", "conditional", "quoted")
 
 IMPERATIVE_START = re.compile(
     r"^(?:never|don'?t|do not|avoid|always|must|make sure|ensure|remember to|remember|check|verify|look for"
@@ -120,7 +125,7 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
         return Context("ignored", "rule")   # '### KEY LESSON: Sonnet hallucinates IDs'
     if entry.kind == "table_row" and _is_row_label(text, hit):
         return Context("ignored", "table label")
-    if entry.kind in ("item", "paragraph", "table_row") and _imperative(text, hit):
+    if entry.kind in ("item", "paragraph", "table_row") and (_imperative(text, hit) or _label_then_rule(text, hit)):
         return Context("ignored", "rule")
     for cat in PRIORITY[1:]:
         if cat in found:
@@ -130,8 +135,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     return Context(ASSERTED, None)
 
 
-_REASON = {"negated": "negated", "dismissed": "dismissed", "zero": "zero count", "conditional": "conditional",
-           "quoted": "quoted"}
+_REASON = {"negated": "negated", "dismissed": "dismissed", "metric": "metric", "zero": "zero count",
+           "conditional": "conditional", "quoted": "quoted"}
 
 
 def _stripped(s: str) -> str:
@@ -162,6 +167,14 @@ def _imperative(text: str, hit: Hit) -> bool:
     if start > hit.start or not IMPERATIVE_START.match(lead):
         return False
     return bool(STRONG_RULE.match(lead)) or not PAST.search(text[start:hit.end])
+
+
+def _label_then_rule(text: str, hit: Hit) -> bool:
+    """'Errors in group chats: stay quiet unless mentioned' - a topic, a colon, an instruction."""
+    m = re.match(r"[^:]{0,40}:\s+(.*)", text[hit.end:], re.S)
+    return bool(m) and hit.start <= _lead_len(text) + 2 and bool(STRONG_RULE.match(m.group(1)) or re.match(
+        r"(?:stay|be|keep|ignore|skip|retry|report|ask|wait|restart|notify|escalate|tell|reply|respond|use|do not|"
+        r"don'?t|never|always)\b", m.group(1), re.I))
 
 
 def _has_timestamp(text: str) -> bool:
@@ -197,9 +210,9 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                     found.add(trig.category)
             elif trig.direction in ("backward", "both") and s >= hit.end:
                 gap = text[hit.end:s]
-                if trig.category == "zero":
+                if trig.category in ("zero", "metric"):
                     if s == hit.end or not gap.strip(" *_|:=`"):
-                        found.add("zero")
+                        found.add(trig.category)
                     continue
                 if trig.category == "conditional":
                     if s == hit.end or (_words_between(gap) <= 0):
@@ -210,6 +223,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                         found.add("dismissed")
                 elif _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
                     found.add(trig.category)
+    if _trigger("metric", "backward").match(text[hit.end:]):
+        found.add("metric")
     if "zero" not in found and _trigger("zero", "backward").match(text[hit.end:]):
         found.add("zero")
     if "conditional" not in found and _trigger("conditional", "backward").match(text[hit.end:]) \

@@ -26,16 +26,16 @@ tests/test_engine.py checks the hits against spaCy's on every pack example, the 
 the shared corpus and a generated corpus."""
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
-from importlib import metadata
 from typing import Any, NamedTuple
 
 import re2
 
 from . import triggers
-from .matcher import plain, select_spans
 from .models import Rule
+from .spans import plain, select_spans
 
 OPTIONAL_OPS = ("?", "*", "!")
 LITERAL_ATTRS = ("LOWER", "ORTH", "TEXT")
@@ -84,6 +84,7 @@ class Unit(NamedTuple):
     conditions: tuple[tuple[int, ...], ...]
     space: str = TEXT
     sequence: str = ""
+    anchor: int = 0     # the condition the unit is indexed by: its rarest
 
 
 class Plan(NamedTuple):
@@ -95,6 +96,8 @@ class Plan(NamedTuple):
 
 def glued_pieces(spacy_version: str | None = None) -> tuple[frozenset[str], frozenset[str]]:
     """(pieces with a letter glued before them, pieces with one glued after them)."""
+    from importlib import metadata
+
     version = spacy_version or metadata.version("spacy")
     if version == GLUED_FOR_SPACY:
         return frozenset(GLUED_BEFORE), frozenset(GLUED_AFTER)
@@ -102,7 +105,7 @@ def glued_pieces(spacy_version: str | None = None) -> tuple[frozenset[str], froz
 
     before, after = set(), set()
     for pieces in tokenizer_special_cases():
-        for a, b in zip(pieces, pieces[1:], strict=False):
+        for a, b in itertools.pairwise(pieces):
             if ASCII_LETTER.fullmatch(a[-1]) and ASCII_LETTER.fullmatch(b[0]):
                 after.add(a)
                 before.add(b)
@@ -114,6 +117,7 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
     before, after = glued if glued is not None else glued_pieces()
     lower_before, lower_after = {p.lower() for p in before}, {p.lower() for p in after}
     atoms: dict[Atom, int] = {}
+    key_of: dict[int, Atom] = {}
     units: list[Unit] = []
 
     def literal(space: str, word: str) -> Atom:
@@ -133,6 +137,7 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
                 if a.kind == "re" and not _compiles(a.value):
                     return None   # dropping a condition only weakens the filter, never loses a hit
                 atoms[a] = len(atoms)
+                key_of[atoms[a]] = a
             ids.add(atoms[a])
         return tuple(sorted(ids)) if ids else None
 
@@ -145,7 +150,10 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
                 if cond is not None:
                     conds.append(cond)
             space, sequence = _sequence(pattern)
-            units.append(Unit(rule.id, tuple(sorted(set(conds))), space, sequence if _compiles(sequence) else ""))
+            unique = tuple(sorted(set(conds)))
+            anchor = min(range(len(unique)), key=lambda i: sum(_commonness(key_of[a]) for a in unique[i]),
+                         default=0)
+            units.append(Unit(rule.id, unique, space, sequence if _compiles(sequence) else "", anchor))
         for phrase in rule.phrases:
             squeezed = RE2_SPACE.sub("", phrase.lower())
             cond = condition([Atom(LOWER, "re", r"\s*".join(re2.escape(ch) for ch in squeezed))]) if squeezed else None
@@ -270,7 +278,6 @@ class Prefilter:
             atom_set.Compile()
             self._ids[space] = ids
             self._sets[space] = atom_set
-            self._any[space] = re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
         self._sequences: dict[int, Any] = {}   # compiled on first use
         # Each unit is looked at only when an atom of its rarest condition (its anchor)
         # occurs, so common words ("a", "the") do not bring every unit up.
@@ -279,8 +286,7 @@ class Prefilter:
         self._by_atom: dict[int, list[int]] = {}
         for u, unit in enumerate(plan.units):
             if unit.conditions:
-                anchor = min(unit.conditions, key=lambda c: sum(_commonness(plan.atoms[a]) for a in c))
-                for a in anchor:
+                for a in unit.conditions[unit.anchor]:
                     self._by_atom.setdefault(a, []).append(u)
 
     def units(self, text: str) -> list[int]:
@@ -297,7 +303,7 @@ class Prefilter:
             if found:
                 ids = self._ids[space]
                 present.update([ids[i] for i in found])
-            elif self._any[space].search(subjects[space]) is not None:
+            elif self._alternation(space).search(subjects[space]) is not None:
                 # RE2::Set gives up (DFA out of memory) the way it says "no match": when the
                 # plain alternation disagrees, take every atom of this space as present
                 present.update(self._ids[space])
@@ -308,6 +314,12 @@ class Prefilter:
                 if u not in candidates and all(not present.isdisjoint(c) for c in conditions[u]):
                     candidates.add(u)
         return sorted(u for u in candidates if self._sequence_holds(u, subjects))
+
+    def _alternation(self, space: str) -> Any:
+        if space not in self._any:
+            patterns = [self.plan.atoms[i].value for i in self._ids[space]]
+            self._any[space] = re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
+        return self._any[space]
 
     def _sequence_holds(self, u: int, subjects: dict[str, str]) -> bool:
         unit = self.plan.units[u]
@@ -323,13 +335,18 @@ class FastMatcher:
     """`match`/`match_all` as matcher.SpacyMatcher answers them, with spaCy run only on the
     units the prefilter lets through (spaCy is imported for the first such text)."""
 
-    def __init__(self, rules: Sequence[Rule], plan: Plan | None = None) -> None:
+    def __init__(self, rules: Sequence[Rule], plan: Plan | None = None, key: str = "",
+                 validated: bool = False, on_validated: Any = None) -> None:
+        self.key = key           # content hash of the packs (cache.packs_key), "" if unknown
+        self.validated = validated            # spaCy has accepted every pattern (this key, before)
+        self._on_validated = on_validated     # called once spaCy has
         self.rules = {r.id: r for r in rules}
         self._rules = tuple(rules)
         self._order = {r.id: i for i, r in enumerate(rules)}
         plan = plan if plan is not None else derive(rules)
         if [u.rule for u in plan.units] != [r.id for r in rules for _ in (*r.patterns, *r.phrases)]:
             raise ValueError("the engine plan was derived from other rules")
+        self.plan = plan
         self.prefilter = Prefilter(plan)
         self._spacy: Any = None
         self._memo: dict[str, list[Span]] = {}
@@ -337,12 +354,27 @@ class FastMatcher:
         self.spacy_texts = 0   # ... of which spaCy saw
 
     def spacy(self) -> Any:
-        """The per-unit spaCy matchers (built, and every pattern validated, on first use)."""
+        """The per-unit spaCy matchers, imported on first use. spaCy validates every pattern
+        then, unless it already did for these packs (the engine cache remembers)."""
         if self._spacy is None:
             from .matcher import UnitMatcher
 
             self._spacy = UnitMatcher(self._rules)
+            if not self.validated:
+                self.validate()
         return self._spacy
+
+    def validate(self) -> None:
+        """Have spaCy validate every pattern (UserError naming the rule's file and line)."""
+        self.spacy().validate()
+        if not self.validated:
+            self.validated = True
+            if self._on_validated is not None:
+                self._on_validated()
+
+    def could_match(self, text: str) -> bool:
+        """False when no rule can match `text` (decided without spaCy)."""
+        return bool(self.prefilter.units(plain(text)))
 
     def match_all(self, text: str) -> list[Span]:
         """Every (rule, start, end) spaCy finds, overlaps included (order may differ)."""
@@ -361,3 +393,48 @@ class FastMatcher:
                 self._memo.clear()
             self._memo[text] = got
         return list(got)
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return {"atoms": [list(a) for a in plan.atoms],
+            "units": [[u.rule, [list(c) for c in u.conditions], u.space, u.sequence, u.anchor] for u in plan.units]}
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    atoms = tuple(Atom(str(sp), str(kind), str(v)) for sp, kind, v in data["atoms"])
+    units = tuple(Unit(str(r), tuple(tuple(int(a) for a in c) for c in conds), str(sp), str(seq), int(anchor))
+                  for r, conds, sp, seq, anchor in data["units"])
+    return Plan(atoms, units)
+
+
+def load(pack_files: Sequence[str], store: Any = None) -> FastMatcher:
+    """The engine for these pack files: rules and plan from the cache when the packs (and
+    brokenlang) are unchanged, else loaded and derived (spaCy-free) and cached. spaCy
+    validates the patterns the first time it is loaded for them (FastMatcher.spacy)."""
+    from . import cache as cache_mod
+    from . import patterns
+
+    store = store if store is not None else cache_mod.NO_CACHE
+    key = cache_mod.packs_key(pack_files)
+    got = store.get("engine", key)
+    rules: list[Rule] | None = None
+    plan: Plan | None = None
+    validated = False
+    if isinstance(got, dict):
+        try:
+            rules, plan = cache_mod.rules_from_json(got["rules"]), plan_from_json(got["plan"])
+            validated = got.get("validated") is True
+        except (KeyError, TypeError, ValueError):
+            rules = plan = None
+    if rules is None or plan is None:
+        rules = patterns.load_packs(pack_files)
+        plan = derive(rules)
+    loaded_rules, loaded_plan = rules, plan
+
+    def remember(validated: bool) -> None:
+        store.put("engine", key, {"rules": cache_mod.rules_to_json(loaded_rules), "plan": plan_to_json(loaded_plan),
+                                  "validated": validated})
+
+    if not isinstance(got, dict) or "plan" not in got:
+        remember(False)
+    return FastMatcher(rules, plan, key, validated, lambda: remember(True))

@@ -3,24 +3,16 @@ pipeline (no model download). The only module that imports spaCy."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from . import saferegex
 from .errors import UserError
 from .models import Rule
+from .spans import EMPHASIS, SURROGATES, plain, select_spans  # spaCy-free: the engine needs them without spaCy
 
-SURROGATES = re.compile("[\ud800-\udfff]")
-# emphasis delimiters (**bold**, _italic_) are markup, not words: "**Root cause:**" is "Root cause:"
-EMPHASIS = re.compile(r"(?<![\w*_])(?:\*{1,3}|_{1,3})(?=[^\s*_])|(?<=[^\s*_])(?:\*{1,3}|_{1,3})(?![\w*_])")
-
-
-def plain(text: str) -> str:
-    """What the matchers see: same length and offsets, emphasis blanked, and U+FFFD for
-    undecodable bytes (spaCy cannot hash lone surrogates)."""
-    text = EMPHASIS.sub(lambda m: " " * len(m.group(0)), text)
-    return SURROGATES.sub("\ufffd", text)
+__all__ = ["EMPHASIS", "SURROGATES", "SpacyMatcher", "UnitMatcher", "plain", "select_spans",
+           "tokenizer_special_cases"]
 
 
 class SpacyMatcher:
@@ -81,51 +73,56 @@ class SpacyMatcher:
         return spans
 
 
-def select_spans(spans: list[tuple[str, int, int]], order: dict[str, int]) -> list[tuple[str, int, int]]:
-    """Longest first, then leftmost, then rule order; keep those that do not overlap."""
-    kept: list[tuple[str, int, int]] = []
-    for rid, s, e in sorted(set(spans), key=lambda x: (-(x[2] - x[1]), x[1], order.get(x[0], 0))):
-        if all(e <= ks or s >= ke for _, ks, ke in kept):
-            kept.append((rid, s, e))
-    return sorted(kept, key=lambda x: (x[1], x[2]))
-
-
 class UnitMatcher(SpacyMatcher):
     """The same rules with one spaCy matcher per token pattern or phrase (a *unit*, numbered
     in rule order: each rule's patterns, then its phrases), so that a caller that knows
     which units can match a text (engine.py) runs only those. spaCy matches each pattern
-    on its own, so the union over the units that can match is spaCy's whole answer."""
+    on its own, so the union over the units that can match is spaCy's whole answer. A
+    unit is built when first used; `validate()` builds them all."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         import spacy
-        from spacy.matcher import Matcher, PhraseMatcher
         from spacy.tokens import Token
 
         self.rules = {r.id: r for r in rules}
         self._order = {r.id: i for i, r in enumerate(rules)}
         self.nlp = spacy.blank("en")
         self._token_cls = Token
-        self.units: list[Any] = []
+        self._specs: list[tuple[Rule, bool, Any]] = []   # (rule, is a phrase, pattern or phrase)
         for rule in rules:
-            for p in rule.patterns:
+            self._specs += [(rule, False, p) for p in rule.patterns]
+            self._specs += [(rule, True, p) for p in rule.phrases]
+        self.units: list[Any] = [None] * len(self._specs)
+
+    def validate(self) -> None:
+        for u in range(len(self.units)):
+            self._unit(u)
+
+    def _unit(self, u: int) -> Any:
+        unit = self.units[u]
+        if unit is None:
+            from spacy.matcher import Matcher, PhraseMatcher
+
+            rule, is_phrase, spec = self._specs[u]
+            if is_phrase:
+                unit = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+                unit.add(rule.id, [self.nlp.make_doc(spec.lower())])
+            else:
                 unit = Matcher(self.nlp.vocab, validate=True)
                 try:
-                    unit.add(rule.id, [[self._token(t) for t in p]])
+                    unit.add(rule.id, [[self._token(t) for t in spec]])
                 except Exception as e:  # spaCy's validation error names the bad attribute
                     raise UserError(f"rule {rule.id}: invalid token pattern: {e}".splitlines()[0],
                                     rule.source, rule.line) from None
-                self.units.append(unit)
-            for phrase in rule.phrases:
-                unit = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-                unit.add(rule.id, [self.nlp.make_doc(phrase.lower())])
-                self.units.append(unit)
+            self.units[u] = unit
+        return unit
 
     def match_all(self, text: str, units: Sequence[int] | None = None) -> list[tuple[str, int, int]]:
         """Every (rule, start, end) the given units (default: all) find, overlaps included."""
         doc = self.nlp.make_doc(plain(text))
         spans: list[tuple[str, int, int]] = []
         for u in range(len(self.units)) if units is None else units:
-            for key, s, e in self.units[u](doc):
+            for key, s, e in self._unit(u)(doc):
                 spans.append((self.nlp.vocab.strings[key], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
         return spans
 
@@ -134,4 +131,5 @@ def tokenizer_special_cases() -> list[list[str]]:
     """The pieces of each special case of the tokenizer the matchers use ("can't" -> ca, n't)."""
     import spacy
 
-    return [[piece[65] for piece in pieces] for pieces in spacy.blank("en").tokenizer.rules.values()]  # 65: ORTH
+    tokenizer: Any = spacy.blank("en").tokenizer
+    return [[piece[65] for piece in pieces] for pieces in tokenizer.rules.values()]  # 65: ORTH

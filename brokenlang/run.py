@@ -5,13 +5,13 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from . import budget as budget_mod
 from . import config as config_mod
 from . import files as files_mod
 from . import ledger as ledger_mod
-from . import suppress
+from . import parallel, suppress
 from .budget import estimate_tokens
 from .errors import UserError
 from .models import Finding, Notice, Rule, SourceFile
@@ -27,6 +27,9 @@ class ScanOptions(NamedTuple):
     cwd: str | None = None
     git_dates: bool | None = None
     context_budget: int | None = None   # --context-budget (overrides context_budget_tokens)
+    engine: str = "fast"             # --engine: fast (default) or spacy (the reference)
+    jobs: int | None = None          # --jobs: worker processes for large scans (default: the CPUs)
+    cache: bool = True               # --no-cache: do not read or write .brokenlang/cache/
 
 
 class Progress(Protocol):
@@ -52,13 +55,28 @@ class Report(NamedTuple):
     unused_suppressions: tuple[suppress.Unused, ...] = ()
 
 
-def load_matcher(cfg: config_mod.Config, extra: Sequence[str] = ()):  # type: ignore[no-untyped-def]
+def pack_files(cfg: config_mod.Config, extra: Sequence[str] = ()) -> list[str]:
     from . import patterns
-    from .matcher import SpacyMatcher
 
     packs = list(extra or cfg.packs)
     dirs = [patterns.builtin_dir() if p == "builtin" else p for p in packs] if packs else [patterns.builtin_dir()]
-    return SpacyMatcher(patterns.load_packs(dirs))
+    return patterns.pack_files(dirs)
+
+
+def load_matcher(cfg: config_mod.Config, extra: Sequence[str] = (), engine: str = "fast",
+                 cache: bool = True) -> Any:
+    """The matcher: `fast` (engine.py: spaCy's hits, spaCy run only where they can be) or
+    `spacy` (the reference: spaCy's matchers on every entry)."""
+    files = pack_files(cfg, extra)
+    if engine == "spacy":
+        from . import patterns
+        from .matcher import SpacyMatcher
+
+        return SpacyMatcher(patterns.load_packs(files))
+    from . import cache as cache_mod
+    from . import engine as engine_mod
+
+    return engine_mod.load(files, cache_mod.for_engine(cfg.root, cache))
 
 
 def find_ledger(opt: str | None, cfg: config_mod.Config, cwd: str, targets: Sequence[str] = ()) -> str | None:
@@ -110,6 +128,7 @@ class Sources(NamedTuple):
     root: str                  # the folder holding every scanned path
     files: list[SourceFile]
     notices: list[Notice]
+    large: tuple[str, ...] = ()   # logs above max_file_bytes: scan reads them in pieces (parallel.stream)
 
 
 def collect(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None) -> Sources:
@@ -129,6 +148,7 @@ def collect(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress
                                respect_gitignore=cfg.respect_gitignore)
     notices = list(found.notices)
     sources: list[SourceFile] = []
+    large: list[str] = []
     if progress:
         progress.stage("reading", len(found.files))
     for path in found.files:
@@ -138,41 +158,78 @@ def collect(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress
             notices.append(Notice(files_mod.display_path(path, cwd), 0,
                                   f"inside {config_mod.TOOL_DIR}/ (brokenlang's own files), never scanned"))
             continue
+        if parallel.streamable(path) and _size(path) > cfg.max_file_bytes:
+            large.append(path)
+            continue
         got = files_mod.read_source(path, cwd=cwd, max_bytes=cfg.max_file_bytes, root=root)
         if isinstance(got, Notice):
             notices.append(got)
         else:
             sources.append(got)
-    return Sources(cfg, ledger_path, root, sources, notices)
+    return Sources(cfg, ledger_path, root, sources, notices, tuple(large))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
 
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None) -> Report:
+    from . import cache as cache_mod
     from .findings import analyse
 
     t0 = time.monotonic()
-    cfg, ledger_path, _, sources, notices = collect(paths, options, progress)
+    src = collect(paths, options, progress)
+    cfg, ledger_path, sources, notices = src.config, src.ledger_path, src.files, src.notices
     ledger = ledger_mod.load(ledger_path) if ledger_path else ledger_mod.EMPTY
     if progress:
         progress.stage("loading patterns")
-    matcher = load_matcher(cfg, options.packs)
+    matcher = load_matcher(cfg, options.packs, options.engine, options.cache)
+    if progress:
+        progress.stage("matching")
+    # The hits of every entry, computed once per distinct file (cache) and spread over
+    # processes for large scans; the analysis then asks Replay instead of the matcher.
+    jobs = options.jobs or parallel.default_jobs()
+    spec = parallel.MatcherSpec(options.engine, tuple(matcher.rules.values()), getattr(matcher, "plan", None))
+    hits_cache = cache_mod.for_project(cfg.root, options.cache and options.engine == "fast")
+    known = parallel.all_hits(sources, matcher, spec, hits_cache, getattr(matcher, "key", ""), jobs)
+    maps: dict[str, parallel.LineMap] = {}
+    for path in src.large:
+        st = os.stat(path)
+        got = parallel.stream(path, files_mod.display_path(path, os.path.realpath(options.cwd or os.getcwd())),
+                              st.st_mtime, st.st_size, matcher, spec, jobs)
+        if isinstance(got, Notice):
+            notices.append(got)
+            continue
+        sources.append(got.source)
+        maps[got.source.path] = got.lines
+        known.update(got.hits)
+    if maps:
+        sources.sort(key=lambda sf: sf.abspath.split(os.sep))   # discovery's order
     use_git = cfg.git_dates if options.git_dates is None else options.git_dates
     git = None
     if use_git:
         from .gitdates import line_dates
 
         def git(sf: SourceFile) -> dict[int, dt.datetime]:
-            return line_dates(sf.abspath)
+            return {} if sf.path in maps else line_dates(sf.abspath)   # a compacted log has other lines
     if progress:
         progress.stage("analysing", len(sources))
-    analysis = analyse(_Counted(sources, progress.advance) if progress else sources, matcher,
-                       ledger_mod.LedgerMatcher(ledger), git)
+    analysis = analyse(_Counted(sources, progress.advance) if progress else sources,
+                       parallel.Replay(matcher.rules, known), ledger_mod.LedgerMatcher(ledger), git)
     applied = suppress.apply(sources, analysis.findings)
-    tokens = sum(estimate_tokens(s.text) for s in sources)
+    kept, ignored, unused = applied.kept, applied.suppressed + analysis.ignored, tuple(applied.unused)
+    if maps:
+        kept = [parallel.real_lines(f, maps) for f in kept]
+        ignored = [parallel.real_lines(f, maps) for f in ignored]
+        unused = tuple(u._replace(line=maps[u.path].real(u.line)) if u.path in maps else u for u in unused)
+    tokens = sum(estimate_tokens(s.text) if s.path not in maps else (s.size + 3) // 4 for s in sources)
     limit = cfg.context_budget_tokens if options.context_budget is None else options.context_budget
     budget = budget_mod.compute([(s.path, s.text) for s in sources], limit, dt.date.today())
-    return Report(applied.kept, applied.suppressed + analysis.ignored, notices, sources, analysis.entries, tokens,
-                  time.monotonic() - t0, cfg, ledger_path, tuple(matcher.rules.values()), budget,
-                  tuple(applied.unused))
+    return Report(kept, ignored, notices, sources, analysis.entries, tokens, time.monotonic() - t0, cfg,
+                  ledger_path, tuple(matcher.rules.values()), budget, unused)
 
 
 class _Counted(list[SourceFile]):

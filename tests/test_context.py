@@ -29,6 +29,9 @@ def ctx(text, hit, path="notes.md"):
      "ignored:dismissed"),
     ("- deprecation warning on start (harmless)", "deprecation warning", "ignored:dismissed"),
     ("- Gateway unreachable. Not a service issue for the DB though", "Gateway unreachable", "asserted"),
+    ("- The budget is down to $120 for March", "budget is down", "ignored:metric"),
+    ("- Added retries for timeouts in the fetcher", "timeouts", "ignored:conditional"),
+    ("- Errors in group chats: stay quiet unless mentioned", "Errors", "ignored:rule"),
     # zero counts
     ("- **118 applied, 0 skipped, 0 errors**", "errors", "ignored:zero count"),
     ("- **Error rate**: 0%", "Error rate", "ignored:zero count"),

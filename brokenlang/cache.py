@@ -1,0 +1,159 @@
+"""A content-hash cache under `.brokenlang/cache/`: what is expensive and depends only on
+bytes is computed once. Safe to delete at any time; never stale, because every key is a
+hash of everything the value depends on, including brokenlang's own source code and the
+versions of spaCy and RE2:
+
+* `engine-<key>.json`: the rules of the pattern packs and the engine plan derived from
+  them (key: the pack files' paths and bytes);
+* `hits/<key>.json`: the matcher hits of one file, entry text -> spans (key: the engine
+  key, the file's path and its bytes). Findings are not cached: a finding's state depends
+  on the other files, the ledger and the dates.
+
+Values are JSON (a cache file is data, never code). The cache lives in the project's
+`.brokenlang/` folder (the config's folder) and only when that folder already exists;
+`BROKENLANG_CACHE_DIR` names another place, `BROKENLANG_NO_CACHE=1` turns it off."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from .models import Rule
+
+TOOL_DIR = ".brokenlang"
+CACHE_DIR = "cache"
+FORMAT = 1
+
+
+class Cache:
+    """A folder of JSON values by key; a missing, unreadable or malformed value is a miss."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, kind: str, key: str) -> Any:
+        if self.folder is None:
+            return None
+        try:
+            with open(self._path(kind, key), encoding="utf-8") as fh:
+                value = json.load(fh)
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Write atomically (temp file + rename); a cache that cannot be written is no error."""
+        if self.folder is None:
+            return
+        path = self._path(kind, key)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            ignore = os.path.join(self.folder, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as fh:
+                    fh.write("# brokenlang's cache: safe to delete\n*\n")
+            import tempfile
+
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(value, fh, ensure_ascii=False, separators=(",", ":"))
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            self.folder = None   # read-only or full: stop trying for this run
+
+    def _path(self, kind: str, key: str) -> str:
+        if kind == "hits":
+            return os.path.join(self.folder or "", "hits", key[:2], f"{key}.json")
+        return os.path.join(self.folder or "", f"{kind}-{key}.json")
+
+
+NO_CACHE = Cache(None)
+
+
+def for_project(root: str, enabled: bool = True) -> Cache:
+    """The cache of the project whose config folder is `root`."""
+    if not enabled or os.environ.get("BROKENLANG_NO_CACHE", "") not in ("", "0"):
+        return NO_CACHE
+    named = os.environ.get("BROKENLANG_CACHE_DIR")
+    if named:
+        return Cache(os.path.abspath(named))
+    tool = os.path.join(root, TOOL_DIR)
+    return Cache(os.path.join(tool, CACHE_DIR)) if os.path.isdir(tool) and not os.path.islink(tool) else NO_CACHE
+
+
+def for_engine(root: str, enabled: bool = True) -> Cache:
+    """Where the derived engine is kept: the project's cache, else the user's
+    (XDG_CACHE_HOME or ~/.cache)/brokenlang: it depends on the packs only."""
+    project = for_project(root, enabled)
+    if project.folder is not None or not enabled or os.environ.get("BROKENLANG_NO_CACHE", "") not in ("", "0"):
+        return project
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Cache(os.path.join(base, "brokenlang")) if os.path.isabs(base) else NO_CACHE
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of brokenlang's source and of the installed spaCy and RE2 (their files' size
+    and mtime: an upgrade changes them; found without importing either)."""
+    h = hashlib.sha256(f"{FORMAT}\0{sys.version_info[:2]}".encode())
+    for dist in ("spacy", "re2", "_re2"):
+        spec = importlib.util.find_spec(dist)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        try:
+            st = os.stat(origin)
+            h.update(f"\0{dist}:{origin}:{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"\0{dist}:none".encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.endswith(".py"):
+            with open(os.path.join(here, name), "rb") as fh:
+                h.update(b"\0" + name.encode() + b"\0" + fh.read())
+    return h.hexdigest()
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        b = p.encode("utf-8", "surrogateescape") if isinstance(p, str) else p
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def packs_key(files: Sequence[str]) -> str:
+    parts: list[bytes | str] = [code_version()]
+    for path in files:
+        with open(path, "rb") as fh:
+            parts += [os.path.abspath(path), fh.read()]
+    return digest(*parts)
+
+
+def rules_to_json(rules: Sequence[Rule]) -> list[Any]:
+    return [r._asdict() for r in rules]
+
+
+def rules_from_json(data: list[Any]) -> list[Rule]:
+    out = []
+    for d in data:
+        out.append(Rule(id=d["id"], message=d["message"], severity=d["severity"],
+                        patterns=tuple(tuple(dict(t) for t in p) for p in d["patterns"]),
+                        phrases=tuple(d["phrases"]), template=d["template"],
+                        match_examples=tuple(d["match_examples"]), no_match_examples=tuple(d["no_match_examples"]),
+                        source=d["source"], line=d["line"]))
+    return out

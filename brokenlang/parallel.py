@@ -1,0 +1,329 @@
+"""Matching at scale: the failure hits of every file, computed once per distinct bytes (the
+cache), spread over worker processes for large scans, and huge logs read in bounded,
+newline-aligned pieces.
+
+The analysis (findings.analyse) asks its matcher about every entry; `Replay` answers from
+the hits computed here, so that the analysis itself is unchanged whatever did the
+matching. Work is spread per file (and per piece of a huge log); results are gathered in
+the files' order, so the output never depends on which worker finished first. Each
+worker builds its matcher once."""
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import stat
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from . import cache as cache_mod
+from . import entries
+from . import files as files_mod
+from .models import Finding, Notice, Rule, SourceFile
+
+Span = tuple[str, int, int]
+Hits = list[tuple[str, list[Span]]]   # (entry text as matched, its spans), entries with hits only
+
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024   # below this, starting workers costs more than it saves
+CHUNK_BYTES = 1024 * 1024
+IN_FLIGHT_PER_WORKER = 2
+MAX_RECORD_BYTES = 64 * CHUNK_BYTES
+STREAM_EXT = entries.LOG_EXT + entries.JSONL_EXT   # split record by record, so readable in pieces
+SUPPRESS = re.compile(r"brokenlang:", re.I)   # lines that may hold a suppression comment are kept
+
+
+class MatcherSpec(NamedTuple):
+    """How to build the matcher in a worker: the engine name, the rules and the plan."""
+
+    engine: str                 # fast | spacy
+    rules: tuple[Rule, ...]
+    plan: Any = None            # engine.Plan for `fast`
+
+
+def build(spec: MatcherSpec) -> Any:
+    if spec.engine == "spacy":
+        from .matcher import SpacyMatcher
+
+        return SpacyMatcher(spec.rules)
+    from .engine import FastMatcher
+
+    return FastMatcher(spec.rules, spec.plan)
+
+
+class Replay:
+    """A matcher answering from hits computed beforehand for every entry of every file
+    (texts it has no hits for have none); `rules` as the real matcher has them."""
+
+    def __init__(self, rules: dict[str, Rule], known: dict[str, list[Span]]) -> None:
+        self.rules = rules
+        self.known = known
+
+    def match(self, text: str) -> list[Span]:
+        return list(self.known.get(text, ()))
+
+
+def file_hits(matcher: Any, path: str, text: str) -> Hits:
+    """The entries of one file that have hits, with their spans."""
+    out: Hits = []
+    for e in entries.split(path, text):
+        spans = matcher.match(e.masked)
+        if spans:
+            out.append((e.masked, [(r, a, b) for r, a, b in spans]))
+    return out
+
+
+def all_hits(sources: Sequence[SourceFile], matcher: Any, spec: MatcherSpec, cache: cache_mod.Cache,
+             engine_key: str, jobs: int) -> dict[str, list[Span]]:
+    """Entry text -> spans for every entry with hits in `sources`: from the cache when the
+    file's bytes were matched before, else matched here or in `jobs` worker processes."""
+    known: dict[str, list[Span]] = {}
+    todo: list[tuple[SourceFile, str]] = []
+    for sf in sources:
+        key = cache_mod.digest(engine_key, sf.path, sf.text) if cache.folder else ""
+        got = cache.get("hits", key) if key else None
+        if isinstance(got, list):
+            try:
+                for text, spans in got:
+                    known[text] = [(str(r), int(s), int(e)) for r, s, e in spans]
+                continue
+            except (TypeError, ValueError):
+                pass
+        todo.append((sf, key))
+    size = sum(sf.size for sf, _ in todo)
+    tasks = [(sf.path, sf.text) for sf, _ in todo]
+    if jobs > 1 and size >= PARALLEL_MIN_BYTES and len(todo) > 1:
+        results: Iterable[Hits] = ordered_map(_worker_file_hits, tasks, spec, jobs)
+    else:
+        results = (file_hits(matcher, path, text) for path, text in tasks)
+    for (_, key), hits in zip(todo, results, strict=True):
+        for text, spans in hits:
+            known[text] = spans
+        if key:
+            cache.put("hits", key, hits)
+    return known
+
+
+# -- workers -------------------------------------------------------------------------------
+
+_WORKER: Any = None
+
+
+def _init_worker(spec: MatcherSpec) -> None:
+    global _WORKER
+    _WORKER = build(spec)
+
+
+def _worker_file_hits(task: tuple[str, str]) -> Hits:
+    return file_hits(_WORKER, *task)
+
+
+def _worker_piece(task: tuple[str, str]) -> list[Record]:
+    return piece_records(_WORKER, *task)
+
+
+def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpec, jobs: int) -> Iterator[Any]:
+    """fn over tasks in `jobs` processes, results in task order, with at most a few tasks
+    in flight per worker (tasks may be read lazily: a huge log never sits in a queue)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")   # no fork of a process that may hold threads
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(spec,)) as pool:
+        pending: deque[Any] = deque()
+        for task in tasks:
+            pending.append(pool.apply_async(fn, (task,)))
+            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# -- huge logs, read in pieces ---------------------------------------------------------------
+
+class Record(NamedTuple):
+    """An entry of a piece of a log that is kept: it has hits (or may hold a suppression)."""
+
+    start_line: int     # 1-based, in the piece
+    end_line: int
+    text: str           # its lines as written
+    masked: str
+    spans: list[Span]
+
+
+class LineMap:
+    """Line numbers of a compacted log (kept records only) -> lines of the real file."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []    # first compact line of each kept run
+        self.shift: list[int] = []     # real line - compact line on that run
+
+    def add(self, compact: int, real: int) -> None:
+        self.starts.append(compact)
+        self.shift.append(real - compact)
+
+    def real(self, line: int) -> int:
+        i = bisect.bisect_right(self.starts, line) - 1
+        return line + self.shift[i] if i >= 0 else line
+
+
+class Streamed(NamedTuple):
+    source: SourceFile      # text: the kept records at compact lines; size: the real size
+    lines: LineMap
+    hits: dict[str, list[Span]]
+
+
+def streamable(path: str) -> bool:
+    return path.lower().endswith(STREAM_EXT)
+
+
+def piece_records(matcher: Any, path: str, text: str) -> list[Record]:
+    out = []
+    for e in entries.split(path, text):
+        spans = matcher.match(e.masked)
+        if spans or SUPPRESS.search(e.text):
+            out.append(Record(e.start_line, e.end_line, e.text, e.masked, [(r, a, b) for r, a, b in spans]))
+    return out
+
+
+def read_pieces(abspath: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, str]] | str:
+    """(first line number, text) of newline-aligned pieces of a log, each cut before a line
+    that starts a record whatever came before it (entries._log_records), so that every
+    piece splits into the same records as the whole file; or why it cannot be read."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(abspath, flags)
+    except OSError as e:
+        return f"cannot be read ({e.strerror}), skipped"
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return "not a regular file, skipped"
+    head = os.pread(fd, files_mod.DECODE_WINDOW, 0)
+    binary = files_mod._binary_reason(head)
+    if binary is not None:
+        os.close(fd)
+        return binary[1]
+    return _pieces(fd, chunk_bytes, jsonl=abspath.lower().endswith(entries.JSONL_EXT))
+
+
+def _pieces(fd: int, chunk_bytes: int, jsonl: bool) -> Iterator[tuple[int, str]]:
+    line = 1
+    rest = b""
+    try:
+        while True:
+            data = os.read(fd, chunk_bytes)
+            buf = rest + data
+            if not data:
+                if buf:
+                    yield line, buf.decode("utf-8", "surrogateescape")
+                return
+            cut = _cut(buf, jsonl)
+            if cut <= 0 and len(buf) > MAX_RECORD_BYTES:
+                cut = buf.rfind(b"\n") + 1   # a "record" this long is no log: cut at any line
+            if cut <= 0:
+                rest = buf   # one record longer than a piece: read on
+                continue
+            piece, rest = buf[:cut], buf[cut:]
+            yield line, piece.decode("utf-8", "surrogateescape")
+            line += piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
+    finally:
+        os.close(fd)
+
+
+def _cut(buf: bytes, jsonl: bool) -> int:
+    """Where to end a piece: after the last line break that comes before a line that surely
+    starts a new record (a blank line, or a record start that is no continuation). 0: none."""
+    end = buf.rfind(b"\n")
+    while end > 0:
+        start = buf.rfind(b"\n", 0, end) + 1   # the last complete line is buf[start:end]
+        if start <= 0:
+            return 0
+        line = buf[start:end].decode("utf-8", "surrogateescape").rstrip("\r")
+        if jsonl or not line.strip() or (entries.LOG_START.match(line) and not entries.LOG_CONT.match(line)
+                                         and not line.lstrip().startswith("Traceback")):
+            return start
+        end = start - 1
+    return 0
+
+
+def stream(abspath: str, shown: str, mtime: float, size: int, matcher: Any, spec: MatcherSpec,
+           jobs: int) -> Streamed | Notice:
+    """The kept records of a huge log as a compact SourceFile (records at their relative
+    places, runs of other lines shortened to one blank line), with the map back to real
+    line numbers. Memory: a few pieces and the kept records."""
+    pieces = read_pieces(abspath)
+    if isinstance(pieces, str):
+        return Notice(shown, 0, pieces)
+    if jobs > 1:
+        results: Iterable[tuple[int, list[Record]]] = _numbered(pieces, spec, jobs, shown)
+    else:
+        results = ((first, piece_records(matcher, shown, text)) for first, text in pieces)
+    out: list[str] = []
+    compact = 0          # compact lines written so far
+    real_end = 0         # last real line written
+    lines = LineMap()
+    hits: dict[str, list[Span]] = {}
+    for first, records in results:
+        for r in records:
+            real = first + r.start_line - 1
+            if compact and real > real_end + 1:
+                out.append("\n\n")        # there were lines between: one blank line stands for them
+                compact += 2
+            elif compact:
+                out.append("\n")
+                compact += 1
+            else:
+                compact = 1
+            lines.add(compact, real)
+            out.append(r.text)
+            compact += r.end_line - r.start_line
+            real_end = first + r.end_line - 1
+            if r.spans:
+                hits[r.masked] = r.spans
+    text = "".join(out)
+    return Streamed(SourceFile(shown, abspath, text, mtime, size), lines, hits)
+
+
+def _numbered(pieces: Iterator[tuple[int, str]], spec: MatcherSpec, jobs: int,
+              shown: str) -> Iterator[tuple[int, list[Record]]]:
+    firsts: deque[int] = deque()
+
+    def tasks() -> Iterator[tuple[str, str]]:
+        for first, text in pieces:
+            firsts.append(first)
+            yield shown, text
+
+    for records in ordered_map(_worker_piece, tasks(), spec, jobs):
+        yield firsts.popleft(), records
+
+
+def real_lines(f: Finding, maps: dict[str, LineMap]) -> Finding:
+    """A finding of a compacted log with the real file's line numbers."""
+    m = maps.get(f.path)
+    if m is None:
+        return f
+    out = f._replace(line=m.real(f.line), end_line=m.real(f.end_line), entry_line=m.real(f.entry_line),
+                     entry_end_line=m.real(f.entry_end_line))
+    return out._replace(message=_real_message(out.message, maps))
+
+
+def _real_message(message: str, maps: dict[str, LineMap]) -> str:
+    """'... resolved later (logs/big.log:12, ...)' names a compact line: give the real one."""
+    for path, m in maps.items():
+        marker = f"({path}:"
+        i = message.find(marker)
+        if i >= 0:
+            j = i + len(marker)
+            k = j
+            while k < len(message) and message[k].isdigit():
+                k += 1
+            if k > j:
+                message = message[:j] + str(m.real(int(message[j:k]))) + message[k:]
+    return message
