@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,12 +127,13 @@ def _log_line(rng: random.Random, when: dt.datetime, bad_rate: float) -> str:
 
 
 def log_lines(rng: random.Random, bad_rate: float = 0.02) -> Iterator[str]:
-    """An endless log: records, a traceback now and then, bursts of repeated lines."""
+    """An endless log: records (`bad_rate` of them failing), a traceback now and then,
+    bursts of repeated lines."""
     when = START
     while True:
         when += dt.timedelta(seconds=rng.randint(0, 5))
         r = rng.random()
-        if r < 0.002:
+        if r < bad_rate / 10:
             yield f"{when:%Y-%m-%d %H:%M:%S} ERROR unhandled exception in worker\n" + _fill(rng, TRACEBACK)
         elif r < 0.03:
             line = rng.choice(REPEATED)
@@ -143,13 +143,13 @@ def log_lines(rng: random.Random, bad_rate: float = 0.02) -> Iterator[str]:
             yield _log_line(rng, when, bad_rate)
 
 
-def write_log(path: Path, size: int, rng: random.Random) -> int:
+def write_log(path: Path, size: int, rng: random.Random, bad_rate: float = 0.02) -> int:
     """Write about `size` bytes of log to `path` in pieces (constant memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     buf: list[str] = []
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for rec in log_lines(rng):
+        for rec in log_lines(rng, bad_rate):
             buf.append(rec)
             n += len(rec)
             if len(buf) >= 4096 or n >= size:
@@ -203,12 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=float, default=100, help="size of the mixed workspace (MB)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--single-log-gb", type=float, default=0, help="write one log of this size instead")
+    ap.add_argument("--bad-rate", type=float, default=0.02, help="share of failing records in logs")
     ap.add_argument("--note-kb", type=float, default=0, help="write one daily note of this size instead")
     ap.add_argument("--clean", action="store_true", help="with --note-kb: no failure language")
     a = ap.parse_args(argv)
     rng = random.Random(a.seed)
     if a.single_log_gb:
-        n = write_log(a.out, int(a.single_log_gb * 1024 ** 3), rng)
+        n = write_log(a.out, int(a.single_log_gb * 1024 ** 3), rng, a.bad_rate)
     elif a.note_kb:
         a.out.parent.mkdir(parents=True, exist_ok=True)
         text = daily_note(rng, dt.date(2025, 6, 1), int(a.note_kb * 1024), 0.0 if a.clean else 0.05)

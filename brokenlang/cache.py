@@ -1,7 +1,6 @@
-"""A content-hash cache under `.brokenlang/cache/`: what is expensive and depends only on
-bytes is computed once. Safe to delete at any time; never stale, because every key is a
-hash of everything the value depends on, including brokenlang's own source code and the
-versions of spaCy and RE2:
+"""A content-hash cache: what is expensive and depends only on bytes is computed once.
+Safe to delete at any time; never stale, because every key is a hash of everything the
+value depends on, including brokenlang's own source code and the installed spaCy and RE2:
 
 * `engine-<key>.json`: the rules of the pattern packs and the engine plan derived from
   them (key: the pack files' paths and bytes);
@@ -9,9 +8,8 @@ versions of spaCy and RE2:
   key, the file's path and its bytes). Findings are not cached: a finding's state depends
   on the other files, the ledger and the dates.
 
-Values are JSON (a cache file is data, never code). The cache lives in the project's
-`.brokenlang/` folder (the config's folder) and only when that folder already exists;
-`BROKENLANG_CACHE_DIR` names another place, `BROKENLANG_NO_CACHE=1` turns it off."""
+Values are JSON (a cache file is data, never code). Where it lives: see for_project;
+`BROKENLANG_NO_CACHE=1` (or `--no-cache`) turns it off."""
 from __future__ import annotations
 
 import contextlib
@@ -67,16 +65,16 @@ class Cache:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(value, fh, ensure_ascii=False, separators=(",", ":"))
+                    json.dump(value, fh, separators=(",", ":"))   # ASCII: surrogates (undecodable bytes) survive
                 os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-        except OSError:
-            self.folder = None   # read-only or full: stop trying for this run
+        except (OSError, ValueError):
+            self.folder = None   # read-only, full, or a value JSON cannot hold: stop trying for this run
 
-    def _path(self, kind: str, key: str) -> str:
+    def _path(self, kind: str, key: str) -> str:  # key: hex digest
         if kind == "hits":
             return os.path.join(self.folder or "", "hits", key[:2], f"{key}.json")
         return os.path.join(self.folder or "", f"{kind}-{key}.json")
@@ -86,22 +84,18 @@ NO_CACHE = Cache(None)
 
 
 def for_project(root: str, enabled: bool = True) -> Cache:
-    """The cache of the project whose config folder is `root`."""
+    """The cache for a project whose config folder is `root`: BROKENLANG_CACHE_DIR, else
+    `.brokenlang/cache/` when that folder exists (create it to keep the cache with the
+    project), else the user's cache folder (XDG_CACHE_HOME or ~/.cache)/brokenlang. A scan
+    never creates anything inside the project."""
     if not enabled or os.environ.get("BROKENLANG_NO_CACHE", "") not in ("", "0"):
         return NO_CACHE
     named = os.environ.get("BROKENLANG_CACHE_DIR")
     if named:
         return Cache(os.path.abspath(named))
-    tool = os.path.join(root, TOOL_DIR)
-    return Cache(os.path.join(tool, CACHE_DIR)) if os.path.isdir(tool) and not os.path.islink(tool) else NO_CACHE
-
-
-def for_engine(root: str, enabled: bool = True) -> Cache:
-    """Where the derived engine is kept: the project's cache, else the user's
-    (XDG_CACHE_HOME or ~/.cache)/brokenlang: it depends on the packs only."""
-    project = for_project(root, enabled)
-    if project.folder is not None or not enabled or os.environ.get("BROKENLANG_NO_CACHE", "") not in ("", "0"):
-        return project
+    inside = os.path.join(root, TOOL_DIR, CACHE_DIR)
+    if os.path.isdir(inside) and not os.path.islink(inside) and not os.path.islink(os.path.dirname(inside)):
+        return Cache(inside)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Cache(os.path.join(base, "brokenlang")) if os.path.isabs(base) else NO_CACHE
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from . import saferegex
@@ -13,6 +14,12 @@ from .spans import EMPHASIS, SURROGATES, plain, select_spans  # spaCy-free: the 
 
 __all__ = ["EMPHASIS", "SURROGATES", "SpacyMatcher", "UnitMatcher", "plain", "select_spans",
            "tokenizer_special_cases"]
+
+
+@lru_cache(maxsize=1 << 16)
+def _search(pattern: str, token_text: str) -> bool:
+    """A REGEX predicate on one token text (asked again for each pattern that uses it)."""
+    return saferegex.search(pattern, token_text)
 
 
 class SpacyMatcher:
@@ -51,7 +58,7 @@ class SpacyMatcher:
                     lower = attr == "LOWER"
 
                     def getter(token: Any, _p: str = pattern, _lower: bool = lower) -> bool:
-                        return saferegex.search(_p, token.lower_ if _lower else token.text)
+                        return _search(_p, token.lower_ if _lower else token.text)
 
                     self._token_cls.set_extension(name, getter=getter)
                 out.setdefault("_", {})[name] = True
@@ -95,36 +102,68 @@ class UnitMatcher(SpacyMatcher):
         self.units: list[Any] = [None] * len(self._specs)
 
     def validate(self) -> None:
+        """spaCy checks every pattern (the units themselves are built when used)."""
         for u in range(len(self.units)):
-            self._unit(u)
+            if self.units[u] is None:
+                self._build(u)
 
     def _unit(self, u: int) -> Any:
         unit = self.units[u]
         if unit is None:
-            from spacy.matcher import Matcher, PhraseMatcher
+            unit = self.units[u] = self._build(u)
+        return unit
 
-            rule, is_phrase, spec = self._specs[u]
-            if is_phrase:
-                unit = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-                unit.add(rule.id, [self.nlp.make_doc(spec.lower())])
-            else:
-                unit = Matcher(self.nlp.vocab, validate=True)
-                try:
-                    unit.add(rule.id, [[self._token(t) for t in spec]])
-                except Exception as e:  # spaCy's validation error names the bad attribute
-                    raise UserError(f"rule {rule.id}: invalid token pattern: {e}".splitlines()[0],
-                                    rule.source, rule.line) from None
-            self.units[u] = unit
+    def _build(self, u: int) -> Any:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        rule, is_phrase, spec = self._specs[u]
+        if is_phrase:
+            phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+            phrases.add(rule.id, [self.nlp.make_doc(spec.lower())])
+            return phrases
+        unit = Matcher(self.nlp.vocab, validate=True)
+        try:
+            unit.add(rule.id, [[self._token(t) for t in spec]])
+        except Exception as e:  # spaCy's validation error names the bad attribute
+            raise UserError(f"rule {rule.id}: invalid token pattern: {e}".splitlines()[0],
+                            rule.source, rule.line) from None
         return unit
 
     def match_all(self, text: str, units: Sequence[int] | None = None) -> list[tuple[str, int, int]]:
-        """Every (rule, start, end) the given units (default: all) find, overlaps included."""
+        """Every (rule, start, end) the given units (default: all) find, overlaps included.
+        A very long entry (a minified line, a pasted blob) is matched in overlapping windows."""
+        if len(text) <= WINDOW:
+            return self._match_window(text, units)
+        found: set[tuple[str, int, int]] = set()
+        for start, end in windows(text):
+            found.update((r, s + start, e + start) for r, s, e in self._match_window(text[start:end], units))
+        return sorted(found, key=lambda x: (x[1], x[2], x[0]))
+
+    def _match_window(self, text: str, units: Sequence[int] | None) -> list[tuple[str, int, int]]:
         doc = self.nlp.make_doc(plain(text))
         spans: list[tuple[str, int, int]] = []
         for u in range(len(self.units)) if units is None else units:
             for key, s, e in self._unit(u)(doc):
                 spans.append((self.nlp.vocab.strings[key], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
         return spans
+
+
+WINDOW = 100_000   # characters tokenized at once (spaCy refuses texts over 1,000,000)
+OVERLAP = 2_000    # longer than any failure phrase, so none is cut in two
+
+
+def windows(text: str) -> list[tuple[int, int]]:
+    """Overlapping (start, end) windows of a long text, cut at whitespace where there is some."""
+    out, start = [], 0
+    while True:
+        end = min(len(text), start + WINDOW)
+        if end < len(text):
+            cut = max(text.rfind(" ", start + WINDOW // 2, end), text.rfind("\n", start + WINDOW // 2, end))
+            end = cut if cut > 0 else end
+        out.append((start, end))
+        if end >= len(text):
+            return out
+        start = max(end - OVERLAP, start + 1)
 
 
 def tokenizer_special_cases() -> list[list[str]]:

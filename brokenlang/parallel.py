@@ -31,6 +31,7 @@ IN_FLIGHT_PER_WORKER = 2
 MAX_RECORD_BYTES = 64 * CHUNK_BYTES
 STREAM_EXT = entries.LOG_EXT + entries.JSONL_EXT   # split record by record, so readable in pieces
 SUPPRESS = re.compile(r"brokenlang:", re.I)   # lines that may hold a suppression comment are kept
+SUPPRESSED_ON = re.compile(r"^(ignored \(suppressed on line )(\d+)")   # suppress.apply's message
 
 
 class MatcherSpec(NamedTuple):
@@ -305,25 +306,18 @@ def _numbered(pieces: Iterator[tuple[int, str]], spec: MatcherSpec, jobs: int,
 
 
 def real_lines(f: Finding, maps: dict[str, LineMap]) -> Finding:
-    """A finding of a compacted log with the real file's line numbers."""
+    """A finding of a compacted log with the real file's line numbers (its own, and those
+    its message names: a suppression comment in its file, a resolution in a compacted log)."""
     m = maps.get(f.path)
-    if m is None:
-        return f
-    out = f._replace(line=m.real(f.line), end_line=m.real(f.end_line), entry_line=m.real(f.entry_line),
-                     entry_end_line=m.real(f.entry_end_line))
-    return out._replace(message=_real_message(out.message, maps))
+    if m is not None:
+        f = f._replace(line=m.real(f.line), end_line=m.real(f.end_line), entry_line=m.real(f.entry_line),
+                       entry_end_line=m.real(f.entry_end_line),
+                       message=SUPPRESSED_ON.sub(lambda g: g.group(1) + str(m.real(int(g.group(2)))), f.message))
+    for path, lines in maps.items():
+        named = re.compile(r"(\(" + re.escape(path) + r":)(\d+)")
+        f = f._replace(message=named.sub(_real_line(lines), f.message))
+    return f
 
 
-def _real_message(message: str, maps: dict[str, LineMap]) -> str:
-    """'... resolved later (logs/big.log:12, ...)' names a compact line: give the real one."""
-    for path, m in maps.items():
-        marker = f"({path}:"
-        i = message.find(marker)
-        if i >= 0:
-            j = i + len(marker)
-            k = j
-            while k < len(message) and message[k].isdigit():
-                k += 1
-            if k > j:
-                message = message[:j] + str(m.real(int(message[j:k]))) + message[k:]
-    return message
+def _real_line(lines: LineMap) -> Callable[[re.Match[str]], str]:
+    return lambda g: g.group(1) + str(lines.real(int(g.group(2))))

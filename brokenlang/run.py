@@ -76,7 +76,7 @@ def load_matcher(cfg: config_mod.Config, extra: Sequence[str] = (), engine: str 
     from . import cache as cache_mod
     from . import engine as engine_mod
 
-    return engine_mod.load(files, cache_mod.for_engine(cfg.root, cache))
+    return engine_mod.load(files, cache_mod.for_project(cfg.root, cache))
 
 
 def find_ledger(opt: str | None, cfg: config_mod.Config, cwd: str, targets: Sequence[str] = ()) -> str | None:

@@ -2,6 +2,7 @@
 matcher (matcher.py) and the engine (engine.py), without importing spaCy."""
 from __future__ import annotations
 
+import bisect
 import re
 
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -17,9 +18,16 @@ def plain(text: str) -> str:
 
 
 def select_spans(spans: list[tuple[str, int, int]], order: dict[str, int]) -> list[tuple[str, int, int]]:
-    """Longest first, then leftmost, then rule order; keep those that do not overlap."""
+    """Longest first, then leftmost, then rule order; keep those that do not overlap.
+    Kept spans are disjoint, so one bisection finds the only neighbours that could overlap."""
+    starts: list[int] = []
+    ends: list[int] = []
     kept: list[tuple[str, int, int]] = []
     for rid, s, e in sorted(set(spans), key=lambda x: (-(x[2] - x[1]), x[1], order.get(x[0], 0))):
-        if all(e <= ks or s >= ke for _, ks, ke in kept):
-            kept.append((rid, s, e))
-    return sorted(kept, key=lambda x: (x[1], x[2]))
+        i = bisect.bisect_left(starts, s)
+        if (i < len(starts) and starts[i] < e) or (i > 0 and ends[i - 1] > s):
+            continue
+        starts.insert(i, s)
+        ends.insert(i, e)
+        kept.insert(i, (rid, s, e))
+    return kept

@@ -7,6 +7,13 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """brokenlang's cache (brokenlang/cache.py) goes to a folder of this test session, never
+    to the user's ~/.cache; subprocesses inherit it."""
+    os.environ["BROKENLANG_CACHE_DIR"] = str(tmp_path_factory.mktemp("brokenlang-cache"))
+
+
 def run_cli(*args, cwd=None, env=None, timeout=120):
     """Run the real CLI in a subprocess; returns CompletedProcess with text output."""
     e = {**os.environ, "NO_COLOR": "1", **(env or {})}

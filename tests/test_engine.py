@@ -1,0 +1,180 @@
+"""The default engine (engine.py) gives exactly spaCy's hits: on every pack example, the
+samples, the shared real corpus, a generated corpus and generated tricky texts; and a
+scan with it gives exactly the findings of `--engine spacy`."""
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from brokenlang import engine, entries, patterns, run
+from brokenlang.matcher import SpacyMatcher
+from brokenlang.run import ScanOptions
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path("/work/shared/corpus/real")
+sys.path.insert(0, str(REPO / "benchmarks"))
+import corpus  # noqa: E402  (benchmarks/corpus.py: the generated corpus)
+
+RULES = patterns.load_packs()
+
+
+@pytest.fixture(scope="module")
+def reference() -> SpacyMatcher:
+    return SpacyMatcher(RULES)
+
+
+@pytest.fixture(scope="module")
+def fast() -> engine.FastMatcher:
+    return engine.FastMatcher(RULES)
+
+
+def hits(m: Any, text: str) -> list[tuple[str, int, int]]:
+    return sorted(set(m.match_all(text)))
+
+
+def assert_same(fast: engine.FastMatcher, reference: SpacyMatcher, texts: list[str]) -> None:
+    differ = [t for t in dict.fromkeys(texts) if hits(fast, t) != hits(reference, t)]
+    assert differ == [], [(t[:80], hits(fast, t), hits(reference, t)) for t in differ[:3]]
+
+
+def entry_texts(folder: Path) -> list[str]:
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and ".brokenlang" not in p.parts and p.suffix not in (".yaml", ".json"):
+            text = p.read_bytes().decode("utf-8", "surrogateescape")
+            out += [e.masked for e in entries.split(str(p), text)]
+    return out
+
+
+def test_every_pack_example(fast: engine.FastMatcher, reference: SpacyMatcher) -> None:
+    assert_same(fast, reference, [t for r in RULES for t in (*r.match_examples, *r.no_match_examples)])
+
+
+@pytest.mark.parametrize("folder", [REPO / "samples", SHARED], ids=["samples", "shared-corpus"])
+def test_real_text(folder: Path, fast: engine.FastMatcher, reference: SpacyMatcher) -> None:
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not here")
+    texts = entry_texts(folder)
+    assert len(texts) > 40
+    assert_same(fast, reference, texts)
+
+
+def test_generated_corpus(tmp_path: Path, fast: engine.FastMatcher, reference: SpacyMatcher) -> None:
+    corpus.workspace(tmp_path, mb=0.05, seed=11)
+    texts = entry_texts(tmp_path)
+    assert len(texts) > 400
+    before = fast.spacy_texts
+    assert_same(fast, reference, texts)
+    assert fast.spacy_texts - before < len(set(texts)) / 3   # the point: spaCy sees a minority of the entries
+
+
+TRICKY = [
+    "deploy failed", "Deploy FAILED", "deploy\u00a0failed", "deploy  failed", "deploy\n failed", "deploy-failed",
+    "**deploy failed**", "_deploy_ failed", "redeployfailed", "The build cannot start", "we can't connect",
+    "it doesn't work", "dont work", "gonna fail", "ΣΦΑΛΜΑ: deploy failed", "İstanbul deploy failed",
+    "\u212aey error", "HTTP 500", "HTTP/1.1 500", "status:500", "status=503", "500s from the API", "5xx errors",
+    "GET /api 503", "returned 502", "Error: ENOENT", "KeyError: 'x'", "No module named 'pandas'", "disk full",
+    "exit code 1", "exited with code 137", "Traceback (most recent call last):", "npm ERR! code 1",
+    "caf\udce9 deploy failed", "deploy f\u0301ailed", "DEBUG bug in the parser", "the debugger crashed",
+    "E: Unable to locate package", "ERR_PNPM_FETCH_404", "permission denied", "Permission Denied!",
+]
+
+
+def test_tricky_texts(fast: engine.FastMatcher, reference: SpacyMatcher) -> None:
+    assert_same(fast, reference, TRICKY)
+
+
+def _words() -> list[str]:
+    """Every literal the rules name, and some glue."""
+    out = {"fail", "the", "a", "can", "not", "n't", "do", "500", "HTTP", "Error", ":", "-", "(", ")", "'"}
+    for r in RULES:
+        out.update(w for p in r.phrases for w in p.split())
+        for pat in r.patterns:
+            for tok in pat:
+                for attr in ("LOWER", "TEXT", "ORTH"):
+                    v = tok.get(attr)
+                    if isinstance(v, str):
+                        out.add(v)
+                    elif isinstance(v, dict) and isinstance(v.get("IN"), list):
+                        out.update(str(x) for x in v["IN"])
+    return sorted(out)
+
+
+WORDS = _words()
+GLUE = ["", " ", " ", " ", "  ", "\n", "\u00a0", "-", ".", ",", "**", "_", "'", "/", "x", "E", "Σ", "K"]
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(GLUE), st.booleans()), min_size=1, max_size=9))
+def test_generated_texts(parts: list[tuple[str, str, bool]]) -> None:
+    fast, reference = _pair()
+    text = "".join((w.upper() if up else w) + g for w, g, up in parts)
+    assert hits(fast, text) == hits(reference, text), text
+
+
+_PAIR: list[Any] = []
+
+
+def _pair() -> tuple[engine.FastMatcher, SpacyMatcher]:
+    if not _PAIR:
+        _PAIR.extend([engine.FastMatcher(RULES), SpacyMatcher(RULES)])
+    return _PAIR[0], _PAIR[1]
+
+
+def test_glued_pieces_are_those_of_the_installed_spacy() -> None:
+    """The frozen list equals what spaCy's tokenizer special cases give (another spaCy
+    version is asked directly: engine.glued_pieces)."""
+    assert engine.glued_pieces("another version") == engine.glued_pieces(engine.GLUED_FOR_SPACY)
+
+
+def test_the_plan_is_data_that_round_trips() -> None:
+    plan = engine.derive(RULES)
+    assert engine.plan_from_json(engine.plan_to_json(plan)) == plan
+    assert [u.rule for u in plan.units] == [r.id for r in RULES for _ in (*r.patterns, *r.phrases)]
+
+
+def test_match_keeps_spacys_choice_of_overlapping_spans(fast: engine.FastMatcher,
+                                                          reference: SpacyMatcher) -> None:
+    rng = random.Random(3)
+    texts = [t for r in RULES for t in r.match_examples]
+    for t in rng.sample(texts, 120):
+        assert fast.match(t) == reference.match(t), t
+
+
+# -- whole scans ---------------------------------------------------------------------------
+
+@pytest.fixture
+def one_of_each(monkeypatch: pytest.MonkeyPatch, reference: SpacyMatcher, fast: engine.FastMatcher) -> None:
+    """The scans share one matcher per engine (building them is the slow part)."""
+    real = run.load_matcher
+
+    def load(cfg: Any, extra: Any = (), engine: str = "fast", cache: bool = True) -> Any:
+        if extra or cfg.packs:
+            return real(cfg, extra, engine, cache)
+        return reference if engine == "spacy" else fast
+
+    monkeypatch.setattr(run, "load_matcher", load)
+
+
+def workspaces() -> list[tuple[Path, str | None]]:
+    out: list[tuple[Path, str | None]] = [(REPO / "samples", None)]
+    if SHARED.is_dir():
+        out += [(d, str(d / "ledger.yaml")) for d in sorted(SHARED.iterdir()) if (d / "ledger.yaml").is_file()]
+    return out
+
+
+@pytest.mark.usefixtures("one_of_each")
+def test_scans_give_the_same_findings_with_either_engine(tmp_path: Path) -> None:
+    corpus.workspace(tmp_path / "generated", mb=0.03, seed=5)
+    for folder, ledger in [*workspaces(), (tmp_path / "generated", None)]:
+        found = {}
+        for name in ("fast", "spacy"):
+            r = run.scan([str(folder)], ScanOptions(ledger=ledger, git_dates=False, engine=name, cache=False))
+            found[name] = (r.findings, r.ignored, r.entries)
+        assert found["fast"] == found["spacy"], folder

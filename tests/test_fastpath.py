@@ -1,0 +1,188 @@
+"""The fast path around the engine: the content-hash cache (never stale, unchanged files
+not matched again), worker processes (same hits, same order), huge logs read in pieces
+(same records, same findings, real line numbers) and lazy imports."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from brokenlang import cache, engine, entries, parallel, patterns, run
+from brokenlang.run import ScanOptions
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import corpus  # noqa: E402
+
+LEDGER = ("version: 1\nissues:\n  - id: cloudrun-500\n    title: Cloud Run deploy returns HTTP 500\n"
+          "    match: [deploy failed with HTTP 500]\n    resolved: 2026-02-16\n")
+LOG = """\
+2026-02-10 09:00:00 INFO gateway started on 18789
+2026-02-10 09:10:02 ERROR deploy failed with HTTP 500 for api-00042
+Traceback (most recent call last):
+  File "/srv/gateway/hooks.py", line 88, in run_deploy
+    resp.raise_for_status()
+requests.exceptions.HTTPError: 500 Server Error: Internal Server Error
+2026-02-10 09:12:40 INFO rolled back to api-00041
+2026-02-10 09:13:00 WARN cron job nightly-backup timed out after 30 minutes
+2026-02-10 09:14:00 INFO wrote checkpoint 12
+
+2026-02-10 09:15:00 ERROR permission denied writing /var/data/export.csv
+2026-02-10 09:16:00 INFO synced 14 messages # brokenlang: ignore
+2026-02-10 09:17:00 ERROR disk full on /dev/sda1 # brokenlang: ignore
+"""
+
+
+def workspace(root: Path) -> Path:
+    (root / ".brokenlang").mkdir(parents=True)
+    (root / ".brokenlang" / "ledger.yaml").write_text(LEDGER)
+    (root / "memory").mkdir()
+    (root / "memory" / "2026-02-10.md").write_text("# 2026-02-10\n\n- 09:10 deploy failed with HTTP 500\n"
+                                                   "- cron `backup` keeps crashing\n- wrote the notes\n")
+    (root / "memory" / "2026-02-11.md").write_text("# 2026-02-11\n\n- OAuth token expired for Gmail\n")
+    return root
+
+
+def scan(root: Path, **options: Any) -> run.Report:
+    return run.scan([str(root)], ScanOptions(git_dates=False, cwd=str(root), **options))
+
+
+# -- cache ---------------------------------------------------------------------------------
+
+def test_the_engine_is_derived_once_per_pack_content(tmp_path: Path) -> None:
+    store = cache.Cache(str(tmp_path / "c"))
+    files = patterns.pack_files([patterns.builtin_dir()])
+    cold = engine.load(files, store)
+    warm = engine.load(files, store)
+    assert warm.plan == cold.plan and list(warm.rules.values()) == patterns.load_packs(files)
+    pack = tmp_path / "x.yaml"
+    pack.write_text("pack: x\nrules:\n  - id: x.boom\n    message: boom\n    phrases: [kaboom]\n"
+                    "    examples: {match: [kaboom]}\n")
+    assert cache.packs_key([str(pack)]) != cache.packs_key([str(pack), *files])
+    before = cache.packs_key([str(pack)])
+    pack.write_text(pack.read_text().replace("kaboom]", "ka-boom]"))
+    assert cache.packs_key([str(pack)]) != before
+
+
+def test_unchanged_files_are_not_matched_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    first = scan(root)
+    assert {f.state for f in first.findings} == {"stale", "open"}
+    asked: list[str] = []
+    real = engine.FastMatcher.match_all
+
+    def counting(self: engine.FastMatcher, text: str) -> Any:
+        asked.append(text)
+        return real(self, text)
+
+    monkeypatch.setattr(engine.FastMatcher, "match_all", counting)
+    again = scan(root)
+    assert (again.findings, again.ignored) == (first.findings, first.ignored) and asked == []
+    note = root / "memory" / "2026-02-11.md"
+    note.write_text(note.read_text() + "- the search index is corrupted\n")
+    changed = scan(root)
+    assert asked and all("2026-02-10" not in t and "deploy failed" not in t for t in asked)
+    assert len(changed.findings) == len(first.findings) + 1
+
+
+def test_a_damaged_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    first = scan(root)
+    for p in (tmp_path / "cache").rglob("*.json"):
+        p.write_text('[["deploy failed", [["x.y", 0, 3]]], {"bad": ' if "hits" in p.parts else "{}")
+    assert scan(root).findings == first.findings
+    assert scan(root, cache=False).findings == first.findings
+
+
+def test_cache_values_are_json_and_keep_undecodable_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    (root / "memory" / "latin.md").write_bytes(b"- caf\xe9 deploy failed with HTTP 500\n")
+    first = scan(root)
+    stored = [json.loads(p.read_text("ascii")) for p in (tmp_path / "cache" / "hits").rglob("*.json")]
+    assert any("caf\udce9" in text for value in stored for text, _ in value)
+    assert scan(root).findings == first.findings
+
+
+def test_a_scan_writes_nothing_in_the_project_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BROKENLANG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = workspace(tmp_path / "ws")
+    scan(root)
+    assert sorted(p.name for p in (root / ".brokenlang").iterdir()) == ["ledger.yaml"]
+    assert list((tmp_path / "xdg" / "brokenlang").glob("engine-*.json"))
+    (root / ".brokenlang" / "cache").mkdir()
+    scan(root)
+    assert list((root / ".brokenlang" / "cache" / "hits").rglob("*.json"))
+
+
+# -- workers -------------------------------------------------------------------------------
+
+def test_workers_give_the_same_hits_in_the_same_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus.workspace(tmp_path / "ws", mb=0.04, seed=3)
+    src = run.collect([str(tmp_path / "ws")], ScanOptions(cwd=str(tmp_path)))
+    m = run.load_matcher(src.config, cache=False)
+    spec = parallel.MatcherSpec("fast", tuple(m.rules.values()), m.plan)
+    one = parallel.all_hits(src.files, m, spec, cache.NO_CACHE, m.key, jobs=1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    two = parallel.all_hits(src.files, m, spec, cache.NO_CACHE, m.key, jobs=2)
+    assert list(two.items()) == list(one.items()) and len(one) > 20
+
+
+# -- huge logs -----------------------------------------------------------------------------
+
+def test_a_log_read_in_pieces_splits_into_the_same_records(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    lines = [LOG] * 20 + ["2026-02-11 08:00:00 INFO done\r\n", "plain line\n", "  continued\n"] * 30
+    log.write_bytes("".join(lines).encode())
+    whole = [(e.start_line, e.end_line, e.text) for e in entries.split(str(log), log.read_text())]
+    pieces = parallel.read_pieces(str(log), chunk_bytes=300)
+    assert not isinstance(pieces, str)
+    got = []
+    n = 0
+    for first, text in pieces:
+        n += 1
+        got += [(first + e.start_line - 1, first + e.end_line - 1, e.text) for e in entries.split(str(log), text)]
+    assert n > 10 and got == whole
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_huge_log_gives_the_findings_of_the_whole_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          jobs: int) -> None:
+    root = tmp_path / "ws"
+    (root / ".brokenlang").mkdir(parents=True)
+    (root / ".brokenlang" / "ledger.yaml").write_text(LEDGER)
+    filler = "".join(f"2026-02-10 10:{i % 60:02d}:00 INFO wrote checkpoint {i}\n" for i in range(400))
+    (root / "gateway.log").write_text(LOG + filler + LOG.replace("2026-02-10", "2026-02-20") + filler)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 2048)
+    whole = scan(root, cache=False)
+    (root / ".brokenlang.yaml").write_text("max_file_bytes: 4096\n")
+    streamed = scan(root, cache=False, jobs=jobs)
+    assert (streamed.findings, streamed.ignored) == (whole.findings, whole.ignored)
+    assert streamed.findings[0].line == 2 and max(f.line for f in streamed.findings) > 413   # real lines
+    assert {u.line for u in streamed.unused_suppressions} == {u.line for u in whole.unused_suppressions}
+    assert not any("larger than" in n.message for n in streamed.notices)
+
+
+# -- lazy imports --------------------------------------------------------------------------
+
+HEAVY = ("spacy", "rapidfuzz", "watchdog", "multiprocessing")
+
+
+@pytest.mark.parametrize("command", [["scan", "."], ["hook", "memory/2026-02-12.md"]])
+def test_a_clean_run_imports_no_heavy_module(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / ".brokenlang").mkdir()
+    (tmp_path / ".brokenlang" / "ledger.yaml").write_text(LEDGER)
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "2026-02-12.md").write_text("# 2026-02-12\n\n- 08:00 coffee\n- wrote the weekly notes\n")
+    code = ("import sys; from brokenlang.cli import run; rc = run(sys.argv[1:]); "
+            f"print(rc, [m for m in {HEAVY!r} if m in sys.modules])")
+    p = subprocess.run([sys.executable, "-c", code, *command], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert p.stdout.split("\n")[-2] == "0 []", p.stdout + p.stderr
