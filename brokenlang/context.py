@@ -172,9 +172,12 @@ def _imperative(text: str, hit: Hit) -> bool:
 def _label_then_rule(text: str, hit: Hit) -> bool:
     """'Errors in group chats: stay quiet unless mentioned' - a topic, a colon, an instruction."""
     m = re.match(r"[^:]{0,40}:\s+(.*)", text[hit.end:], re.S)
-    return bool(m) and hit.start <= _lead_len(text) + 2 and bool(STRONG_RULE.match(m.group(1)) or re.match(
+    if m is None or hit.start > _lead_len(text) + 2:
+        return False
+    rest = m.group(1)
+    return bool(STRONG_RULE.match(rest) or re.match(
         r"(?:stay|be|keep|ignore|skip|retry|report|ask|wait|restart|notify|escalate|tell|reply|respond|use|do not|"
-        r"don'?t|never|always)\b", m.group(1), re.I))
+        r"don'?t|never|always)\b", rest, re.I))
 
 
 def _has_timestamp(text: str) -> bool:

@@ -62,7 +62,7 @@ def test_scan_never_raises_on_mutated_input(tmp_path_factory, md, noise, jsonl):
     (root / "memory").mkdir()
     (root / "memory" / "2026-02-14.md").write_bytes(md.encode("utf-8", "surrogatepass") + noise)
     (root / "app.log").write_bytes(noise + md.encode("utf-8", "surrogatepass"))
-    (root / "events.jsonl").write_text("\n".join('{"msg": %r}' % t for t in jsonl) + "\n{broken")
+    (root / "events.jsonl").write_text("\n".join(f'{{"msg": {t!r}}}' for t in jsonl) + "\n{broken")
     report = scan(["."], ScanOptions(cwd=str(root), git_dates=False))
     for f in report.findings:
         assert f.line >= 1 and f.column >= 1 and f.state in ("stale", "recurred", "open", "resolved")
