@@ -64,7 +64,7 @@ IGNORED = [
     "If the {s} fails, roll back and ping {p}.",
     "Never restart the {s} during business hours.",
 ]
-LOG_OK = ["INFO request handled path=/api/items status=200 ms={n}", "INFO heartbeat ok",
+LOG_OK = ["INFO request handled GET /api/items 200 in {n}ms", "INFO heartbeat ok",
           "DEBUG cache hit key=user:{n}", "INFO job {s} started", "INFO job {s} finished in {n}s",
           "INFO synced {n} messages", "DEBUG polling queue depth={n}", "INFO wrote checkpoint {n}"]
 LOG_BAD = ["ERROR {s} failed: connection refused", "WARN retrying {s} (attempt {n})",

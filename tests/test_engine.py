@@ -17,7 +17,9 @@ from brokenlang.matcher import SpacyMatcher
 from brokenlang.run import ScanOptions
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path("/work/shared/corpus/real")
+# the shared labelled corpus lies beside the checkout (CI clones next to it)
+SHARED = next((p for p in (REPO.parent / "shared" / "corpus" / "real", Path("/work/shared/corpus/real"))
+               if p.is_dir()), REPO.parent / "shared" / "corpus" / "real")
 sys.path.insert(0, str(REPO / "benchmarks"))
 import corpus  # noqa: E402  (benchmarks/corpus.py: the generated corpus)
 
