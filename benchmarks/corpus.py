@@ -64,8 +64,8 @@ IGNORED = [
     "If the {s} fails, roll back and ping {p}.",
     "Never restart the {s} during business hours.",
 ]
-LOG_OK = ["INFO request handled GET /api/items 200 in {n}ms", "INFO heartbeat ok",
-          "DEBUG cache hit key=user:{n}", "INFO job {s} started", "INFO job {s} finished in {n}s",
+LOG_OK = ["INFO request handled GET /api/items 200 in {n}.{d}ms", "INFO heartbeat ok",
+          "DEBUG cache hit key=user:{n}", "INFO job {s} started", "INFO job {s} finished in {n}.{d}s",
           "INFO synced {n} messages", "DEBUG polling queue depth={n}", "INFO wrote checkpoint {n}"]
 LOG_BAD = ["ERROR {s} failed: connection refused", "WARN retrying {s} (attempt {n})",
            "ERROR upstream returned 503 for {s}", "ERROR {s} timed out after {n}s", "FATAL {s} crashed"]
@@ -82,7 +82,7 @@ START = dt.datetime(2025, 6, 1, 6, 0, 0)
 
 def _fill(rng: random.Random, template: str) -> str:
     return template.format(s=rng.choice(SUBJECTS), p=rng.choice(PEOPLE), n=rng.randint(2, 999),
-                           m=rng.randint(100, 2000))
+                           m=rng.randint(100, 2000), d=rng.randint(0, 9))
 
 
 def _sentence(rng: random.Random, failure_rate: float) -> str:

@@ -85,11 +85,13 @@ class JsonReporter(TextReporter):
               help="Seconds a file must be quiet before it is read again.")
 @click.option("--polling", is_flag=True, help="Poll for changes instead of using inotify (network drives).")
 @click.option("--no-git", is_flag=True, help="Do not ask git for line dates.")
+@click.option("--engine", type=click.Choice(("fast", "spacy")), default="fast", show_default=True,
+              help="fast: spaCy's hits, spaCy run only where a rule can match; spacy: the reference.")
 @click.option("--quiet", "-q", is_flag=True, help="No start notice and no summary line.")
 @click.option("--no-color", is_flag=True, help="No ANSI colors (NO_COLOR is honoured too).")
 def watch_command(folder: str, config_path: str | None, ledger_path: str | None, fmt: str, do_apply: bool,
-                  mode: str | None, new_only: bool, debounce: float, polling: bool, no_git: bool, quiet: bool,
-                  no_color: bool) -> None:
+                  mode: str | None, new_only: bool, debounce: float, polling: bool, no_git: bool, engine: str,
+                  quiet: bool, no_color: bool) -> None:
     """Watch FOLDER and report new findings as files change; with --apply, fix stale entries.
 
     Stops on Ctrl-C or SIGTERM with a summary line (exit 0)."""
@@ -104,7 +106,8 @@ def watch_command(folder: str, config_path: str | None, ledger_path: str | None,
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     options = WatchOptions(config=config_path, ledger=ledger_path, apply=do_apply, mode=mode, debounce=debounce,
-                           polling=polling, baseline=not new_only, git_dates=False if no_git else None)
+                           polling=polling, baseline=not new_only, git_dates=False if no_git else None,
+                           engine=engine)
     try:
         with Watcher(folder, reporter, options) as w:
             if not quiet:

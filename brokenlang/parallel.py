@@ -120,7 +120,7 @@ def _worker_file_hits(task: tuple[str, str]) -> Hits:
 
 
 def _worker_piece(task: tuple[str, str]) -> list[Record]:
-    return piece_records(_WORKER, *task)
+    return piece_records(_WORKER, *task, candidates_only=True)
 
 
 def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpec, jobs: int) -> Iterator[Any]:
@@ -155,7 +155,7 @@ class Record(NamedTuple):
     end_line: int
     text: str           # its lines as written
     masked: str
-    spans: list[Span]
+    spans: list[Span] | None   # None: not matched yet (piece_records, candidates_only)
 
 
 class LineMap:
@@ -184,9 +184,16 @@ def streamable(path: str) -> bool:
     return path.lower().endswith(STREAM_EXT)
 
 
-def piece_records(matcher: Any, path: str, text: str) -> list[Record]:
+def piece_records(matcher: Any, path: str, text: str, candidates_only: bool = False) -> list[Record]:
+    """The records of a piece worth keeping. `candidates_only`: those a rule could match,
+    spans left for the caller (None): a worker then never loads spaCy, which matters for
+    memory when one huge log is spread over processes (its hits are rare)."""
     out = []
     for e in entries.split(path, text):
+        if candidates_only:
+            if matcher.could_match(e.masked) or SUPPRESS.search(e.text):
+                out.append(Record(e.start_line, e.end_line, e.text, e.masked, None))
+            continue
         spans = matcher.match(e.masked)
         if spans or SUPPRESS.search(e.text):
             out.append(Record(e.start_line, e.end_line, e.text, e.masked, [(r, a, b) for r, a, b in spans]))
@@ -273,6 +280,10 @@ def stream(abspath: str, shown: str, mtime: float, size: int, matcher: Any, spec
     hits: dict[str, list[Span]] = {}
     for first, records in results:
         for r in records:
+            if r.spans is None:
+                r = r._replace(spans=[(a, b, c) for a, b, c in matcher.match(r.masked)])
+                if not r.spans and not SUPPRESS.search(r.text):
+                    continue
             real = first + r.start_line - 1
             if compact and real > real_end + 1:
                 out.append("\n\n")        # there were lines between: one blank line stands for them

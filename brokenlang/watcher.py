@@ -61,6 +61,7 @@ class WatchOptions(NamedTuple):
     baseline: bool = True            # report (and fix) what is there at start, not only changes
     git_dates: bool | None = None
     cwd: str | None = None           # paths are reported relative to it (default: os.getcwd())
+    engine: str = "fast"             # fast (engine.py) or spacy (the reference matcher)
 
 
 class Reporter(Protocol):
@@ -145,9 +146,13 @@ def load_settings(folder: str, cwd: str, options: WatchOptions, matcher: MemoMat
     ledger_path = os.path.abspath(os.path.join(cwd, ledger_path)) if ledger_path else None
     ledger = ledger_mod.load(ledger_path) if ledger_path else ledger_mod.EMPTY
     if matcher is None:
-        matcher = MemoMatcher(run.load_matcher(cfg))
+        matcher = MemoMatcher(_load_matcher(cfg, options.engine))
     include = tuple(p for t in (cfg.include or config_mod.DEFAULT_INCLUDE) if (p := ignore.compile_pattern(t)))
     return Settings(cfg, ledger_path, ledger_mod.LedgerMatcher(ledger), matcher, include)
+
+
+def _load_matcher(cfg: config_mod.Config, engine: str) -> Any:
+    return run.load_matcher(cfg) if engine == "fast" else run.load_matcher(cfg, engine=engine)
 
 
 class Watcher:
@@ -591,7 +596,7 @@ class Watcher:
         try:
             new = load_settings(self.folder, self.cwd, self.options, matcher=old.matcher)
             if new.config.packs != old.config.packs:
-                new = new._replace(matcher=MemoMatcher(run.load_matcher(new.config)))
+                new = new._replace(matcher=MemoMatcher(_load_matcher(new.config, self.options.engine)))
         except UserError as e:
             self.reporter.notice(str(e.path or ""), f"not reloaded, keeping the previous settings: {e.message}"
                                  + (f" (line {e.line})" if e.line else ""))
