@@ -5,6 +5,17 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# a ledger whose one issue makes '- 09:10 deploy failed with HTTP 500' in memory/2026-02-14.md stale
+LEDGER = """\
+version: 1
+issues:
+  - id: cloudrun-500
+    title: Cloud Run deploy returns HTTP 500
+    match:
+      - deploy failed with HTTP 500
+    resolved: 2026-02-16
+    now: Cloud Run deploys succeed; /api returns 200.
+"""
 
 
 @pytest.fixture(autouse=True, scope="session")

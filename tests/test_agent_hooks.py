@@ -9,17 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import LEDGER
+
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = ROOT / "hooks"
-LEDGER = """\
-version: 1
-issues:
-  - id: cloudrun-500
-    title: Cloud Run deploy returns HTTP 500
-    match:
-      - deploy failed with HTTP 500
-    resolved: 2026-02-16
-"""
 STALE_NOTE = "# 2026-02-14\n\n- 08:00 coffee\n- 09:10 deploy failed with HTTP 500\n"
 WARNING = "brokenlang: some memory entries are out of date."
 

@@ -13,22 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from conftest import LEDGER
 
 from brokenlang import confine, fixer, journal, restore, safewrite
 from brokenlang.models import Finding
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[1]
-LEDGER = """\
-version: 1
-issues:
-  - id: cloudrun-500
-    title: Cloud Run deploy returns HTTP 500
-    match:
-      - deploy failed with HTTP 500
-    resolved: 2026-02-16
-    now: Cloud Run deploys succeed; /api returns 200.
-"""
 NOTE = (b"# 2026-02-14\r\n\r\n- 09:10 deploy failed with HTTP 500\r\n- 10:00 lunch with the team\r\n"
         b"- 11:00 deploy failed with HTTP 500 again\r\n  the rollout is stuck\r\n- 12:00 wrote docs")
 

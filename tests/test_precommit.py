@@ -10,18 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LEDGER
 
 ROOT = Path(__file__).resolve().parents[1]
-LEDGER = """\
-version: 1
-issues:
-  - id: cloudrun-500
-    title: Cloud Run deploy returns HTTP 500
-    match:
-      - deploy failed with HTTP 500
-    resolved: 2026-02-16
-    now: Cloud Run deploys succeed; /api returns 200.
-"""
 STALE_NOTE = "# 2026-02-14\n\n- 08:00 coffee\n- 09:10 deploy failed with HTTP 500\n"
 CLEAN_NOTE = "# 2026-02-15\n\n- 08:00 coffee\n- 10:00 wrote the weekly summary\n"
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",

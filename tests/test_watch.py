@@ -17,21 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import LEDGER
 
 from brokenlang import cmd_fix, files, run, watcher
 from brokenlang.models import Finding
 from brokenlang.watcher import Watcher, WatchOptions
 
-LEDGER = """\
-version: 1
-issues:
-  - id: cloudrun-500
-    title: Cloud Run deploy returns HTTP 500
-    match:
-      - deploy failed with HTTP 500
-    resolved: 2026-02-16
-    now: Cloud Run deploys succeed; /api returns 200.
-"""
 BACKUP_ISSUE = """\
   - id: nightly-backup
     title: nightly backup cron fails
