@@ -13,6 +13,7 @@ import bisect
 import os
 import re
 import stat
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -128,7 +129,11 @@ def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpe
     in flight per worker (tasks may be read lazily: a huge log never sits in a queue)."""
     import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")   # no fork of a process that may hold threads
+    # fork on Linux: workers start at once and never re-run the caller's __main__ (spawn
+    # re-imports it, which an unguarded script cannot survive); spawn elsewhere (macOS
+    # frameworks are not fork-safe). Workers only compute: no lock of another thread is
+    # ever taken in them.
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(spec,)) as pool:
         pending: deque[Any] = deque()
         for task in tasks:
