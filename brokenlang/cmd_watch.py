@@ -81,7 +81,7 @@ class JsonReporter(TextReporter):
 @click.option("--mode", type=click.Choice(fixer.MODES), default=None,
               help="With --apply: rewrite or quarantine (default: config fix_mode, else quarantine).")
 @click.option("--new-only", is_flag=True, help="Do not report (or fix) what is already there at start.")
-@click.option("--debounce", type=click.FloatRange(0, 10), default=0.15, show_default=True,
+@click.option("--debounce", type=click.FloatRange(0, 10), default=0.05, show_default=True,
               help="Seconds a file must be quiet before it is read again.")
 @click.option("--polling", is_flag=True, help="Poll for changes instead of using inotify (network drives).")
 @click.option("--no-git", is_flag=True, help="Do not ask git for line dates.")

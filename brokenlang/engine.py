@@ -36,6 +36,8 @@ import re2
 from . import triggers
 from .models import Rule
 from .spans import plain, select_spans
+from .subject import STOP as COMMON_WORDS
+from .subject import VERDICT as FAILURE_WORDS
 
 OPTIONAL_OPS = ("?", "*", "!")
 LITERAL_ATTRS = ("LOWER", "ORTH", "TEXT")
@@ -49,7 +51,8 @@ NOT_LETTER_BEFORE, NOT_LETTER_AFTER = r"(?:^|[^A-Za-z])", r"(?:[^A-Za-z]|$)"
 SPACE_CLASS = r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 ANY_TOKEN = f"(?:[^{SPACE_CLASS}]+|[{SPACE_CLASS}]+)"
 GAP = " ?"   # spaCy tokens are separated by one space or nothing (longer whitespace is a token)
-MEMO_ENTRIES = 50_000     # repeated texts (log lines) are matched once; cleared when full
+MEMO_ENTRIES = 20_000     # repeated texts (log lines) are matched once; cleared when full
+FRESH_VOCAB_EVERY = 20_000   # spaCy's string store only grows: a new one after this many texts
 RE2_MAX_MEM = 64 << 20
 
 # Pieces of spaCy's English special cases with an ASCII letter just before (after) them,
@@ -149,7 +152,7 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
                 cond = condition(alts)
                 if cond is not None:
                     conds.append(cond)
-            space, sequence = _sequence(pattern)
+            space, sequence = _sequence(pattern, (before, after))
             unique = tuple(sorted(set(conds)))
             anchor = min(range(len(unique)), key=lambda i: sum(_commonness(key_of[a]) for a in unique[i]),
                          default=0)
@@ -197,34 +200,57 @@ def _required(pattern: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[st
     return out
 
 
-def _sequence(pattern: Sequence[dict[str, Any]]) -> tuple[str, str]:
+def _sequence(pattern: Sequence[dict[str, Any]],
+              glued: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> tuple[str, str]:
     """(space, regex) matching the text of every token sequence the pattern matches: each
     token by its literals or regex (or as any one token), tokens joined by GAP, spaCy's
     quantifiers as regex ones. A pattern using LOWER only is matched in the lowercased
-    text, one using TEXT/ORTH only in the text; a mixed one in the text, its ASCII LOWER
-    literals case-insensitively and its LOWER regexes as any token."""
+    text, one using TEXT/ORTH only in the text; a mixed one in the text, its LOWER
+    literals case-insensitively (when they are ASCII or uncased) and its LOWER regexes as
+    any token. A required first (last) token whose literals all begin (end) with an ASCII
+    letter and are not glued pieces (see literal atoms) has no ASCII letter before (after)
+    it."""
     attrs = {a for t in pattern for a in t if a in LITERAL_ATTRS}
     space = LOWER if attrs == {"LOWER"} else TEXT
+    before, after = glued
+    lower_before, lower_after = {p.lower() for p in before}, {p.lower() for p in after}
     parts = []
+    edges: list[list[str] | None] = []
     for token in pattern:
         body = ANY_TOKEN
+        literals: list[str] | None = None
         if token.get("OP") != "!":
             for attr in LITERAL_ATTRS:
                 words = _literal_values(token, attr)
                 rx = _regex_value(token, attr)
                 if attr == "LOWER" and space == TEXT:
-                    if words is not None and all(w.isascii() for w in words):
+                    if words is not None and all(_foldable(w) for w in words):
                         body = "(?i:" + "|".join(re2.escape(w.lower()) for w in words) + ")"
+                        literals = [w.lower() for w in words]
                         break
                 elif words is not None:
-                    body = "(?:" + "|".join(re2.escape(w.lower() if attr == "LOWER" else w) for w in words) + ")"
+                    literals = [w.lower() if attr == "LOWER" else w for w in words]
+                    body = "(?:" + "|".join(re2.escape(w) for w in literals) + ")"
                     break
                 elif rx is not None:
                     body = f"(?:[^{SPACE_CLASS}]*(?:{rx})[^{SPACE_CLASS}]*|[{SPACE_CLASS}]*(?:{rx})[{SPACE_CLASS}]*)"
                     break
-        op = {"?": "?", "*": "*", "+": "+"}.get(str(token.get("OP")), "")
-        parts.append(f"(?:{body}{GAP}){op}")
+        op = str(token.get("OP", ""))
+        parts.append(f"(?:{body}{GAP}){ {'?': '?', '*': '*', '+': '+'}.get(op, '')}")
+        edges.append(literals if op in ("", "+", "1") else None)
+    if parts and edges[0] and all(w and ASCII_LETTER.fullmatch(w[0]) and w.lower() not in lower_before
+                                  and w not in before for w in edges[0]):
+        parts[0] = NOT_LETTER_BEFORE + parts[0]
+    if parts and edges[-1] and all(w and ASCII_LETTER.fullmatch(w[-1]) and w.lower() not in lower_after
+                                   and w not in after for w in edges[-1]):
+        parts[-1] = parts[-1] + NOT_LETTER_AFTER
     return space, "".join(parts)
+
+
+def _foldable(word: str) -> bool:
+    """Can `(?i:word.lower())` stand for "the token lowercases to word"? Yes for ASCII
+    and for characters without case (emoji, punctuation)."""
+    return all(c.isascii() or c.lower() == c.upper() == c for c in word)
 
 
 def _options() -> Any:
@@ -245,13 +271,21 @@ def _compiles(pattern: str) -> bool:
 
 
 def _commonness(atom: Atom) -> float:
-    """A rough guess of how often an atom occurs in prose: short words often; regexes and
-    phrases as if always."""
-    if atom.kind == "word":
-        return 0.3 ** len(atom.value)
-    word = atom.value.removeprefix(NOT_LETTER_BEFORE).removesuffix(NOT_LETTER_AFTER)
-    unescaped = re.sub(r"\\(.)", r"\1", word, flags=re.S)
-    return 0.3 ** len(unescaped) if re2.escape(unescaped) == word else 1.0
+    """A rough guess of how often an atom occurs in prose: stop words and ASCII
+    punctuation always, other words the more often the shorter they are, failure words
+    and other symbols (emoji) seldom; other regexes as if half the time."""
+    word = atom.value
+    if atom.kind != "word":
+        bare = word.removeprefix(NOT_LETTER_BEFORE).removesuffix(NOT_LETTER_AFTER)
+        word = re.sub(r"\\(.)", r"\1", bare, flags=re.S)
+        if re2.escape(word) != bare:
+            return 0.5
+        if not any(c.isalnum() for c in word):
+            return 1.0 if word.isascii() else 0.01
+    low = word.lower()
+    if low in COMMON_WORDS:
+        return 1.0
+    return 0.3 ** len(word) * (0.01 if low in FAILURE_WORDS else 1.0)
 
 
 class Prefilter:
@@ -383,6 +417,8 @@ class FastMatcher:
         if not units:
             return []
         self.spacy_texts += 1
+        if self.spacy_texts % FRESH_VOCAB_EVERY == 0:
+            self._spacy = None   # bounded memory on a huge log (the patterns stay validated)
         return list(self.spacy().match_all(text, units))
 
     def match(self, text: str) -> list[Span]:

@@ -122,14 +122,13 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     ctx_words = resolution.subject_words(scope.section) if e.kind != "heading" else frozenset()
     fail_stmt = -1
 
-    weak = not resolved and not context.strong_resolution(e)
-
     def add(resolves: bool, words: frozenset[str], focus: tuple[frozenset[str], ...] = ()) -> int:
+        weak = resolves and not resolved and not context.strong_resolution(e)
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
                                         d.strong, resolves, words, ctx_words, focus,
                                         e.start_line if e.kind == "heading" else scope.section_line,
                                         e.kind == "heading", scope.resolves and e.kind != "heading",
-                                        weak=resolves and weak))
+                                        weak=weak))
         return len(out) - 1
 
     both = bool(asserted and resolved)

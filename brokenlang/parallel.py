@@ -83,14 +83,10 @@ def all_hits(sources: Sequence[SourceFile], matcher: Any, spec: MatcherSpec, cac
     todo: list[tuple[SourceFile, str]] = []
     for sf in sources:
         key = cache_mod.digest(engine_key, sf.path, sf.text) if cache.folder else ""
-        got = cache.get("hits", key) if key else None
-        if isinstance(got, list):
-            try:
-                for text, spans in got:
-                    known[text] = [(str(r), int(s), int(e)) for r, s, e in spans]
-                continue
-            except (TypeError, ValueError):
-                pass
+        got = _valid_hits(cache.get("hits", key), spec.rules) if key else None
+        if got is not None:
+            known.update(got)
+            continue
         todo.append((sf, key))
     size = sum(sf.size for sf, _ in todo)
     tasks = [(sf.path, sf.text) for sf, _ in todo]
@@ -104,6 +100,25 @@ def all_hits(sources: Sequence[SourceFile], matcher: Any, spec: MatcherSpec, cac
         if key:
             cache.put("hits", key, hits)
     return known
+
+
+def _valid_hits(value: Any, rules: Sequence[Rule]) -> dict[str, list[Span]] | None:
+    """A cached value as hits, or None when it is not what this matcher would say (a
+    damaged or foreign cache file is a miss, never a crash or a false hit)."""
+    if not isinstance(value, list):
+        return None
+    ids = {r.id for r in rules}
+    out: dict[str, list[Span]] = {}
+    try:
+        for text, spans in value:
+            got = [(str(r), int(s), int(e)) for r, s, e in spans]
+            if not isinstance(text, str) or not got or any(r not in ids or not 0 <= s < e <= len(text)
+                                                           for r, s, e in got):
+                return None
+            out[text] = got
+    except (TypeError, ValueError):
+        return None
+    return out
 
 
 # -- workers -------------------------------------------------------------------------------

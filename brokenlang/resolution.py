@@ -2,10 +2,12 @@
 (resolved_by: text) when the latest later statement about the same subject reports a fix."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import heapq
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from . import subject
@@ -35,15 +37,16 @@ class Subjects:
     def __init__(self, docs: Sequence[frozenset[str]]) -> None:
         self.n = max(1, len(docs))
         self.df = Counter(w for d in docs for w in d)
+        self._weights: dict[str, float] = {}
+        # Enough shared weight to tie two statements: one word seen in just two places
+        # (or MIN_SHARED_WEIGHT in a large workspace).
+        self.min_shared = min(MIN_SHARED_WEIGHT, math.log((self.n + 1) / 2.5))
 
     def weight(self, w: str) -> float:
-        return math.log((self.n + 1) / (self.df.get(w, 0) + 0.5))
-
-    @property
-    def min_shared(self) -> float:
-        """Enough shared weight to tie two statements: one word seen in just two places
-        (or MIN_SHARED_WEIGHT in a large workspace)."""
-        return min(MIN_SHARED_WEIGHT, math.log((self.n + 1) / 2.5))
+        got = self._weights.get(w)
+        if got is None:
+            got = self._weights[w] = math.log((self.n + 1) / (self.df.get(w, 0) + 0.5))
+        return got
 
     def similarity(self, a: Statement, b: Statement) -> float:
         """Weight of what two statements share, relative to the smaller one. `b` must name
@@ -72,20 +75,116 @@ def resolve_by_text(statements: Sequence[Statement], subjects: Subjects) -> dict
     """For each failure statement, the resolution that makes it stale (if the latest
     related statement after it is a resolution). A resolution must name what failed (its
     focus words); a later failure needs less to count, so doubt keeps a failure open."""
+    if subjects.min_shared <= 0:   # one entry: nothing can be related
+        return {}
     out: dict[int, Statement] = {}
+    timeline = _Timeline(statements, subjects)
     for f in statements:
-        if f.resolves:
-            continue
-        related = [s for s in statements if s.key != f.key and not s.solution and later(f, s) and
-                   (_resolves(f, s, subjects) if s.resolves else _related(f, s, subjects))]
-        if not related:
-            continue
-        latest = [s for s in related if not any(later(s, t) for t in related)]
-        if latest and all(s.resolves for s in latest):
-            out[f.key] = max(latest, key=lambda s: (s.when, s.line))
+        if not f.resolves:
+            got = timeline.verdict(f)
+            if got is not None:
+                out[f.key] = got
     _incident_sections(statements, out)
     _problem_solution(statements, out)
     return out
+
+
+class _Timeline:
+    """The statements indexed by subject word, newest first, so that the latest related
+    statements after a failure are found without comparing it with every statement.
+
+    Exactly what the plain definition gives ("the statements after f that are related to
+    it and not followed by another of them"), because:
+    * a related statement must share a subject word with f (every relation needs shared
+      weight), so only the lists of f's words are walked, newest first;
+    * nothing dated before the midnight that starts f's day is after f;
+    * of the related strong-dated statements, all but those at the newest time are
+      followed by one at that time; a weak-dated one more than a day older than the
+      newest related statement is followed by it. What is left (a few) is checked
+      against the related statements further down its own file."""
+
+    def __init__(self, statements: Sequence[Statement], subjects: Subjects) -> None:
+        self.subjects = subjects
+        strong: dict[str, list[Statement]] = {}
+        weak: dict[str, list[Statement]] = {}
+        by_path: dict[str, list[Statement]] = {}
+        for s in statements:
+            if s.solution:
+                continue
+            for w in s.own | s.context:
+                (strong if s.strong else weak).setdefault(w, []).append(s)
+            by_path.setdefault(s.path, []).append(s)
+        for lists in (strong, weak):
+            for items in lists.values():
+                items.sort(key=_newest_first)
+        for items in by_path.values():
+            items.sort(key=lambda s: s.line)
+        self.strong, self.weak, self.by_path = strong, weak, by_path
+        self.lines = {p: [s.line for s in items] for p, items in by_path.items()}
+        self._memo: dict[tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...], int], bool] = {}
+
+    def related(self, f: Statement, s: Statement) -> bool:
+        """s is about what f says failed (f's side: own words, context and focus)."""
+        key = (f.own, f.context, f.focus, s.key)
+        got = self._memo.get(key)
+        if got is None:
+            got = _resolves(f, s, self.subjects) if s.resolves else _related(f, s, self.subjects)
+            self._memo[key] = got
+        return got
+
+    def _walk(self, lists: dict[str, list[Statement]], f: Statement) -> Iterator[Statement]:
+        """Statements sharing a word with f, newest first, each once, not before f's day."""
+        words = f.own | f.context
+        streams = [lists[w] for w in words if w in lists]
+        floor = dt.datetime.combine(f.when.date(), dt.time(), tzinfo=f.when.tzinfo)
+        seen: set[int] = set()
+        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_newest_first)
+        for s in merged:
+            if s.when < floor:
+                return
+            if s.key in seen or s.key == f.key:
+                continue
+            seen.add(s.key)
+            if later(f, s) and self.related(f, s):
+                yield s
+
+    def verdict(self, f: Statement) -> Statement | None:
+        candidates: list[Statement] = []
+        top_strong = None
+        for s in self._walk(self.strong, f):
+            if top_strong is None:
+                top_strong = s.when
+            elif s.when != top_strong:
+                break
+            candidates.append(s)
+        newest = top_strong
+        for s in self._walk(self.weak, f):
+            if newest is None or s.when > newest:
+                newest = s.when
+            if newest - s.when > DAY:
+                break
+            candidates.append(s)
+        if newest is None:
+            return None
+        latest = [k for k in candidates if newest - k.when <= DAY and not self._followed_in_file(f, k)]
+        if latest and all(s.resolves for s in latest):
+            return max(latest, key=lambda s: (s.when, s.line))
+        return None
+
+    def _followed_in_file(self, f: Statement, k: Statement) -> bool:
+        """Is k followed further down its own file by a statement related to f?"""
+        items = self.by_path[k.path]
+        for t in items[bisect.bisect_right(self.lines[k.path], k.line):]:
+            if t.key != f.key and t.when.date() >= k.when.date() and later(f, t) and self.related(f, t):
+                return True
+        return False
+
+
+DAY = dt.timedelta(days=1)
+
+
+def _newest_first(s: Statement) -> tuple[float, int]:
+    return (-s.when.timestamp(), -s.line)
 
 
 def _problem_solution(statements: Sequence[Statement], out: dict[int, Statement]) -> None:
@@ -114,11 +213,14 @@ def _incident_sections(statements: Sequence[Statement], out: dict[int, Statement
     """'## Credits Ran Out' ... '- cron failed (still on Opus)' ... '- Credits replenished':
     when a section's heading failure is resolved inside the section and nothing fails
     after that, the failures between them were consequences of the same incident."""
+    sections: dict[tuple[str, int], list[Statement]] = {}
+    for s in statements:
+        sections.setdefault((s.path, s.section), []).append(s)
     for h in statements:
         r = out.get(h.key)
         if not h.heading or h.resolves or r is None or r.path != h.path or r.section != h.line:
             continue
-        inside = [s for s in statements if s.path == h.path and s.section == h.line and s.key != h.key]
+        inside = [s for s in sections[(h.path, h.line)] if s.key != h.key]
         if any(not s.resolves and s.line > r.line for s in inside):
             continue
         for s in inside:

@@ -1,12 +1,24 @@
-"""User-supplied regular expressions run on RE2 (linear time), never on backtracking `re`."""
+"""User-supplied regular expressions run on RE2 (linear time), never on backtracking `re`.
+
+A pack is also refused when a REGEX has the shape of catastrophic backtracking: a
+repeated group holding an unbounded repeat (`(a+)+`, `([a-z]+)*`, `(.*a){12}`), or an
+unbounded repeat of alternatives that can begin alike (`(a|aa)+`, `(a|a?)*`). RE2 would
+run them in linear time, but spaCy's own Matcher and any other tool the pack is shared
+with evaluate REGEX with a backtracking engine, where one such pattern on one long line
+takes years. The shape is read with Python's regex parser (parsing only, nothing is
+matched with it); what that parser cannot read is left to RE2."""
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 from typing import Any
 
 import re2
 
 from .errors import UserError
+
+sre_c: Any = importlib.import_module("re._constants")   # Python's regex parser (3.11+)
+sre_parse: Any = importlib.import_module("re._parser")
 
 MAX_PATTERN_LEN = 1000
 
@@ -19,6 +31,153 @@ def check(pattern: str, what: str, path: str, line: int) -> None:
         compiled(pattern)
     except Exception as e:  # re2 raises its own error type
         raise UserError(f"{what}: REGEX {pattern!r} is not supported by RE2 ({e})", path, line) from None
+    problem = backtracking_shape(pattern)
+    if problem:
+        raise UserError(f"{what}: REGEX {pattern!r} {problem}: catastrophic backtracking in spaCy's matcher "
+                        "and other backtracking engines; rewrite it without the nested repeat", path, line)
+
+
+REPEATS = tuple(getattr(sre_c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(sre_c, n))
+UNBOUNDED = sre_c.MAXREPEAT
+ANY_CHAR = None   # a first-character set that may hold anything (or nothing: an empty match)
+
+
+def backtracking_shape(pattern: str) -> str | None:
+    """Why `pattern` has a catastrophic-backtracking shape, or None."""
+    try:
+        tree = sre_parse.parse(pattern)
+    except RecursionError:
+        return "nests groups too deeply"
+    except Exception:   # not Python syntax (RE2 has accepted it): RE2 alone decides
+        return None
+    try:
+        return _nested(list(tree), None)
+    except RecursionError:
+        return "nests groups too deeply"
+
+
+def _nested(items: list[Any], outer: str | None) -> str | None:
+    """`outer`: the repeat we are inside of (one that may run more than once)."""
+    for i, (op, av) in enumerate(items):
+        if op in REPEATS:
+            _, high, body = av
+            if outer is not None and high == UNBOUNDED and not _delimited(list(body), items[i + 1:]):
+                return f"repeats an unbounded repeat inside the repeated group {outer}"
+            if high == UNBOUNDED and _alike_branches(list(body)):
+                return "repeats alternatives that can match the same text"
+            got = _nested(list(body), _show(op, av) if high > 1 else outer)
+        elif op == sre_c.SUBPATTERN:
+            got = _nested(list(av[-1]), outer)
+        elif op == sre_c.BRANCH:
+            got = next((g for b in av[1] if (g := _nested(list(b), outer))), None)
+        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            got = _nested(list(av[1]), outer)
+        else:
+            got = None
+        if got:
+            return got
+    return None
+
+
+def _delimited(body: list[Any], rest: list[Any]) -> bool:
+    """Is an inner repeat of one character class followed, in its group, by a literal that
+    class cannot match (`(\\w+\\.)*`: each round ends at a dot, nothing to backtrack)?"""
+    if len(body) != 1:
+        return False
+    stop = next((av for op, av in rest if op == sre_c.LITERAL), None)
+    return stop is not None and not _matches(body[0], chr(stop))
+
+
+def _matches(item: Any, ch: str) -> bool:
+    """Can one-character item (LITERAL, NOT_LITERAL, ANY, IN) match `ch`? Unknown: yes."""
+    op, av = item
+    if op == sre_c.LITERAL:
+        return chr(av) == ch
+    if op == sre_c.NOT_LITERAL:
+        return chr(av) != ch
+    if op == sre_c.ANY:
+        return ch != "\n"
+    if op != sre_c.IN:
+        return True
+    negate = bool(av) and av[0][0] == sre_c.NEGATE
+    hit = False
+    for o, v in av[1:] if negate else av:
+        if o == sre_c.LITERAL:
+            hit = hit or chr(v) == ch
+        elif o == sre_c.RANGE:
+            hit = hit or v[0] <= ord(ch) <= v[1]
+        elif o == sre_c.CATEGORY:
+            hit = hit or _category(v, ch)
+        else:
+            return True
+    return hit != negate
+
+
+def _category(cat: Any, ch: str) -> bool:
+    name = str(cat).upper()
+    word = ch.isalnum() or ch == "_"
+    if "DIGIT" in name:
+        found = ch.isdigit()
+    elif "SPACE" in name:
+        found = ch.isspace()
+    elif "WORD" in name:
+        found = word
+    else:
+        return True
+    return not found if "NOT" in name else found
+
+
+def _show(op: Any, av: Any) -> str:
+    low, high, _ = av
+    if high == UNBOUNDED:
+        return "(...)*" if low == 0 else "(...)+" if low == 1 else f"(...){{{low},}}"
+    return f"(...){{{low}}}" if low == high else f"(...){{{low},{high}}}"
+
+
+def _alike_branches(items: list[Any]) -> bool:
+    """Does a branch in `items` (outside nested repeats) have two alternatives that can
+    begin with the same character, or one that can match nothing?"""
+    for op, av in items:
+        if op == sre_c.BRANCH:
+            firsts = [_first(list(b)) for b in av[1]]
+            if any(f is ANY_CHAR for f in firsts):
+                return True
+            seen: set[int] = set()
+            for f in firsts:
+                if f is not None and seen & f:
+                    return True
+                seen |= f or set()
+            if any(_alike_branches(list(b)) for b in av[1]):
+                return True
+        elif op == sre_c.SUBPATTERN and _alike_branches(list(av[-1])):
+            return True
+    return False
+
+
+def _first(items: list[Any]) -> set[int] | None:
+    """The characters a match of `items` can begin with (None: any, or an empty match)."""
+    if not items:
+        return ANY_CHAR
+    op, av = items[0]
+    if op == sre_c.LITERAL:
+        return {av}
+    if op == sre_c.IN and all(o in (sre_c.LITERAL, sre_c.RANGE) for o, _ in av):
+        out: set[int] = set()
+        for o, v in av:
+            if o == sre_c.LITERAL:
+                out.add(v)
+            elif v[1] - v[0] > 1024:
+                return ANY_CHAR
+            else:
+                out.update(range(v[0], v[1] + 1))
+        return out
+    if op == sre_c.SUBPATTERN:
+        return _first(list(av[-1]))
+    if op in REPEATS and av[0] >= 1:
+        return _first(list(av[2]))
+    if op == sre_c.AT:
+        return _first(items[1:])
+    return ANY_CHAR
 
 
 @lru_cache(maxsize=1024)

@@ -46,22 +46,39 @@ def stem(w: str) -> str:
 
 def words(text: str) -> list[str]:
     """Subject words in order (lowercased, stemmed; identifiers kept whole)."""
-    out = []
-    for m in WORD.finditer(text.lower()):
-        w = m.group(0).strip("./+-_")
-        if not w or w in STOP or w in VERDICT or len(w) < 2 or DATEISH.fullmatch(w):
-            continue
-        parts = [p for p in re.split(r"[-_/.]+", w) if p]
-        if len(parts) > 1 and all(p in STOP or p in VERDICT for p in parts):
-            continue  # 'non-existent', 'not-found': verdict words joined up
-        if w.isdigit() and len(w) < 3:
-            continue
-        out.append(stem(w))
-        if any(c in w for c in "-_/."):
-            # 'daily-git-backup' also counts as its parts
-            out.extend(stem(p) for p in re.split(r"[-_/.]+", w)
-                       if len(p) > 2 and p not in STOP and p not in VERDICT and not DATEISH.fullmatch(p))
+    out: list[str] = []
+    memo = _MEMO
+    for raw in WORD.findall(text.lower()):
+        got = memo.get(raw)
+        if got is None:
+            got = _word(raw)
+            if len(memo) >= MEMO_WORDS:
+                memo.clear()
+            memo[raw] = got
+        out.extend(got)
     return out
+
+
+MEMO_WORDS = 200_000
+_MEMO: dict[str, tuple[str, ...]] = {}
+SEPARATORS = re.compile(r"[-_/.]+")
+
+
+def _word(raw: str) -> tuple[str, ...]:
+    """What one word of the text contributes: nothing, or its stem (and its parts')."""
+    w = raw.strip("./+-_")
+    if not w or w in STOP or w in VERDICT or len(w) < 2 or DATEISH.fullmatch(w):
+        return ()
+    parts = [p for p in SEPARATORS.split(w) if p]
+    if len(parts) > 1 and all(p in STOP or p in VERDICT for p in parts):
+        return ()  # 'non-existent', 'not-found': verdict words joined up
+    if w.isdigit() and len(w) < 3:
+        return ()
+    if not any(c in w for c in "-_/."):
+        return (stem(w),)
+    # 'daily-git-backup' also counts as its parts
+    return (stem(w), *(stem(p) for p in parts
+                       if len(p) > 2 and p not in STOP and p not in VERDICT and not DATEISH.fullmatch(p)))
 
 
 def keywords(text: str) -> set[str]:

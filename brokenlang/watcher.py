@@ -54,7 +54,7 @@ class WatchOptions(NamedTuple):
     ledger: str | None = None        # --ledger
     apply: bool = False              # fix stale entries (the safety rules of `fix --apply`)
     mode: str | None = None          # rewrite | quarantine (default: config fix_mode)
-    debounce: float = 0.15           # seconds of quiet per path before it is read
+    debounce: float = 0.05           # seconds of quiet per path before it is read
     max_wait: float = 1.0            # ...but never longer than this after its first event
     polling: bool = False            # use watchdog's PollingObserver from the start
     poll_interval: float = 0.5

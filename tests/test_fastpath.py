@@ -97,6 +97,10 @@ def test_a_damaged_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for p in (tmp_path / "cache").rglob("*.json"):
         p.write_text('[["deploy failed", [["x.y", 0, 3]]], {"bad": ' if "hits" in p.parts else "{}")
     assert scan(root).findings == first.findings
+    for n, p in enumerate(sorted((tmp_path / "cache" / "hits").rglob("*.json"))):   # valid JSON, wrong hits
+        p.write_text(['[["- wrote the notes", [["no.such_rule", 0, 5]]]]', '[["x", [["deploy.deploy_failed", 0, 9]]]]',
+                      '[["a", []]]', '{"a": 1}'][n % 4])
+    assert scan(root).findings == first.findings
     assert scan(root, cache=False).findings == first.findings
 
 

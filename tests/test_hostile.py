@@ -2,38 +2,45 @@
 mutated markdown/YAML/JSONL never crash or hang the run."""
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brokenlang import saferegex
 from brokenlang.errors import UserError
 from brokenlang.ledger import parse as parse_ledger
 from brokenlang.run import ScanOptions, scan
 
-CATASTROPHIC = """pack: x
-rules:
-  - id: x.nested
-    message: nested quantifier
-    patterns: [[{TEXT: {REGEX: "(a+)+$"}}]]
-    examples: {match: [aaa]}
-  - id: x.alternation
-    message: overlapping alternation
-    patterns: [[{LOWER: {REGEX: "^(a|aa)+$"}}]]
-    examples: {match: [aaa]}
-  - id: x.star
-    message: star of star
-    patterns: [[{TEXT: {REGEX: "(.*a){12}"}}]]
-    examples: {match: [aaaaaaaaaaaa]}
-"""
-
-
-def test_catastrophic_regexes_on_a_1mb_line_finish(cli, tmp_path):
+@pytest.mark.parametrize("regex", ["(a+)+$", "^(a|aa)+$", "(.*a){12}", "([a-z]+)*$", "(a|a?)+", "(\\\\w+\\\\s?)+$",
+                                   "(x+x+)+y", "(.*){1,100}[bc]", "^(([a-z])+.)+[A-Z]([a-z])+$"])
+def test_catastrophic_regexes_are_rejected_at_load(cli, tmp_path, regex):
     (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "x.yaml").write_text(CATASTROPHIC)
+    (tmp_path / "p" / "x.yaml").write_text(
+        "pack: x\nrules:\n  - id: x.bad\n    message: m\n"
+        f"    patterns: [[{{TEXT: {{REGEX: \"{regex}\"}}}}]]\n    examples: {{match: [aaa]}}\n")
     (tmp_path / "big.log").write_text("a" * 1_000_000 + "!\n")
-    p = cli("scan", "big.log", "--packs", "p", "--fail-on", "never", "--format", "json", cwd=tmp_path,
-            timeout=120)   # backtracking would take years; RE2 is linear
+    p = cli("scan", "big.log", "--packs", "p", cwd=tmp_path, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert "x.yaml:5: rule x.bad: REGEX" in p.stderr and "catastrophic backtracking" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("regex", ["^5\\d\\d$", "(cat|dog)+", "(?:\\d+\\.){3}\\d+", "^([a-z_]\\w*\\.)*[A-Z]\\w*Error$",
+                                   "([^.]+\\.)+x", "a{2,}b", "(a|b|c)+"])
+def test_repeats_without_backtracking_blow_up_are_accepted(regex):
+    assert saferegex.backtracking_shape(regex) is None
+
+
+def test_a_delimited_nested_repeat_scans_a_1mb_line(cli, tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "x.yaml").write_text(
+        "pack: x\nrules:\n  - id: x.dotted\n    message: m\n"
+        "    patterns: [[{TEXT: {REGEX: '^([a-z_]\\w*\\.)*[A-Z]\\w*Error$'}}]]\n"
+        "    examples: {match: [a.b.KeyError]}\n")
+    (tmp_path / "big.log").write_text("a." * 500_000 + "KeyError!\n")
+    p = cli("scan", "big.log", "--packs", "p", "--fail-on", "never", "--format", "json", cwd=tmp_path, timeout=120)
     assert p.returncode == 0, p.stderr
-    assert '"rule": "x.nested"' in p.stdout
+    assert '"rule": "x.dotted"' in p.stdout
 
 
 def test_backtracking_only_regexes_are_rejected_at_load(cli, tmp_path):

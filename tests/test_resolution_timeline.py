@@ -1,0 +1,80 @@
+"""resolution.resolve_by_text finds the latest related statements through a word index;
+these tests hold it to the plain definition (every statement compared with every other)
+on generated timelines: same answers, statement for statement."""
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brokenlang import resolution
+from brokenlang.resolution import Statement, Subjects, _incident_sections, _problem_solution, later
+
+WORDS = ["deploy", "cron", "backup", "gmail", "digest", "api", "token", "gateway", "500", "s3"]
+DAY0 = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
+
+
+def plain_definition(statements, subjects):
+    """The definition, quadratic: for each failure, the related statements after it; stale
+    when the latest of them (those followed by none of the others) all report a fix."""
+    out = {}
+    for f in statements:
+        if f.resolves:
+            continue
+        related = [s for s in statements if s.key != f.key and not s.solution and later(f, s) and
+                   (resolution._resolves(f, s, subjects) if s.resolves else resolution._related(f, s, subjects))]
+        if not related:
+            continue
+        latest = [s for s in related if not any(later(s, t) for t in related)]
+        if latest and all(s.resolves for s in latest):
+            out[f.key] = max(latest, key=lambda s: (s.when, s.line))
+    _incident_sections(statements, out)
+    _problem_solution(statements, out)
+    return out
+
+
+words = st.frozensets(st.sampled_from(WORDS), max_size=4)
+statement = st.tuples(
+    st.sampled_from(["memory/a.md", "memory/b.md", "app.log"]),   # path
+    st.integers(1, 40),                                            # line
+    st.integers(0, 6 * 24),                                        # hours after DAY0 (strong: exact time)
+    st.booleans(),                                                 # strong
+    st.booleans(),                                                 # resolves
+    words, words,                                                  # own, context
+    st.lists(words, max_size=2),                                   # focus groups
+    st.integers(0, 3), st.booleans(), st.booleans(),               # section, heading, fix_section
+    st.integers(0, 12).map(lambda n: n == 0),                      # solution (rare)
+    st.booleans(),                                                 # weak
+)
+
+
+def build(raw):
+    out = []
+    for k, (path, line, hours, strong, resolves, own, ctx, focus, section, heading, fix, solution, weak) in \
+            enumerate(raw):
+        when = DAY0 + dt.timedelta(hours=hours) if strong else DAY0 + dt.timedelta(days=hours // 24)
+        out.append(Statement(k, path, line, (path, line), when, strong, resolves, own, ctx,
+                             tuple(focus) if not resolves else (), section * 10, heading, fix,
+                             solution and resolves, weak and resolves))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=st.lists(statement, min_size=2, max_size=30),
+       docs=st.lists(words, min_size=2, max_size=60))
+def test_the_index_gives_the_plain_definition(raw, docs):
+    statements = build(raw)
+    subjects = Subjects(docs)
+    got = resolution.resolve_by_text(statements, subjects)
+    want = plain_definition(statements, subjects)
+    assert {k: v.key for k, v in got.items()} == {k: v.key for k, v in want.items()}
+
+
+def test_a_later_fix_closes_and_a_later_failure_reopens():
+    subjects = Subjects([frozenset({"deploy"})] * 2 + [frozenset({"gmail"}), frozenset({"cron"})] * 15)
+    fail = Statement(0, "m.md", 1, ("m.md", 1), DAY0, True, False, frozenset({"deploy"}), frozenset(),
+                     (frozenset({"deploy"}),))
+    fix = Statement(1, "m.md", 5, ("m.md", 5), DAY0 + dt.timedelta(hours=2), True, True, frozenset({"deploy"}),
+                    frozenset())
+    again = fix._replace(key=2, line=9, when=DAY0 + dt.timedelta(hours=3), resolves=False)
+    assert resolution.resolve_by_text([fail, fix], subjects)[0].key == 1
+    assert 0 not in resolution.resolve_by_text([fail, fix, again], subjects)
