@@ -11,6 +11,7 @@ from brokenlang.errors import UserError
 from brokenlang.ledger import parse as parse_ledger
 from brokenlang.run import ScanOptions, scan
 
+
 @pytest.mark.parametrize("regex", ["(a+)+$", "^(a|aa)+$", "(.*a){12}", "([a-z]+)*$", "(a|a?)+", "(\\\\w+\\\\s?)+$",
                                    "(x+x+)+y", "(.*){1,100}[bc]", "^(([a-z])+.)+[A-Z]([a-z])+$"])
 def test_catastrophic_regexes_are_rejected_at_load(cli, tmp_path, regex):
