@@ -146,7 +146,12 @@ def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -
     same = json.loads(p2.stdout)["findings"] == json.loads(p.stdout)["findings"]
     nocache, _ = timed(brokenlang(*args, "--no-cache"), cwd=ws)
     rg = shutil.which("rg")
-    rg_t = timed([rg, "--no-unicode", "-i", "-F", "-w", "-c", "-f", str(words), "."], cwd=ws)[0] if rg else 0.0
+    # every file (no ignore rules), Unicode on: rg refuses some trigger words without it
+    rg_args = ["--no-ignore", "--hidden", "-i", "-F", "-w", "-c", "-f", str(words), "."]
+    rg_t, rg_p = timed([rg, *rg_args], cwd=ws, stdout=subprocess.PIPE) if rg else (0.0, None)
+    if rg_p is not None and rg_p.returncode not in (0, 1):
+        print("  rg failed; its time is not shown")
+        rg = None
     grep_t, _ = timed(["grep", "-r", "-E", "-i", "-w", "-c", "-f", str(words), "."], cwd=ws, env={"LC_ALL": "C"})
     prose_t, prose_bytes = proselint_time(ws, proselint_mb)
     print(f"  {summary['findings']} findings {summary['by_state']}, {summary['entries']} entries")
