@@ -117,16 +117,14 @@ def glued_pieces(spacy_version: str | None = None) -> tuple[frozenset[str], froz
 
 def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] | None = None) -> Plan:
     """The units of `rules` with their conditions."""
-    before, after = glued if glued is not None else glued_pieces()
-    lower_before, lower_after = {p.lower() for p in before}, {p.lower() for p in after}
+    pieces = Glued(*(glued if glued is not None else glued_pieces()))
     atoms: dict[Atom, int] = {}
     key_of: dict[int, Atom] = {}
     units: list[Unit] = []
 
     def literal(space: str, word: str) -> Atom:
         w = word.lower() if space == LOWER else word
-        free_before = w not in (lower_before if space == LOWER else before)
-        free_after = w not in (lower_after if space == LOWER else after)
+        free_before, free_after = pieces.free_before(w, space), pieces.free_after(w, space)
         if LETTER_RUN.fullmatch(w) and free_before and free_after:
             return Atom(space, "word", w)
         left = NOT_LETTER_BEFORE if ASCII_LETTER.fullmatch(w[0]) and free_before else ""
@@ -152,7 +150,7 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
                 cond = condition(alts)
                 if cond is not None:
                     conds.append(cond)
-            space, sequence = _sequence(pattern, (before, after))
+            space, sequence = _sequence(pattern, pieces)
             unique = tuple(sorted(set(conds)))
             anchor = min(range(len(unique)), key=lambda i: sum(_commonness(key_of[a]) for a in unique[i]),
                          default=0)
@@ -200,8 +198,22 @@ def _required(pattern: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[st
     return out
 
 
-def _sequence(pattern: Sequence[dict[str, Any]],
-              glued: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> tuple[str, str]:
+class Glued:
+    """spaCy's special-case pieces that may have an ASCII letter glued before (after)
+    them; any other literal token has a non-letter (or the text's edge) there."""
+
+    def __init__(self, before: frozenset[str], after: frozenset[str]) -> None:
+        self.before, self.after = before, after
+        self.lower_before, self.lower_after = {p.lower() for p in before}, {p.lower() for p in after}
+
+    def free_before(self, word: str, space: str) -> bool:
+        return word.lower() not in self.lower_before if space == LOWER else word not in self.before
+
+    def free_after(self, word: str, space: str) -> bool:
+        return word.lower() not in self.lower_after if space == LOWER else word not in self.after
+
+
+def _sequence(pattern: Sequence[dict[str, Any]], pieces: Glued) -> tuple[str, str]:
     """(space, regex) matching the text of every token sequence the pattern matches: each
     token by its literals or regex (or as any one token), tokens joined by GAP, spaCy's
     quantifiers as regex ones. A pattern using LOWER only is matched in the lowercased
@@ -212,13 +224,11 @@ def _sequence(pattern: Sequence[dict[str, Any]],
     it."""
     attrs = {a for t in pattern for a in t if a in LITERAL_ATTRS}
     space = LOWER if attrs == {"LOWER"} else TEXT
-    before, after = glued
-    lower_before, lower_after = {p.lower() for p in before}, {p.lower() for p in after}
     parts = []
-    edges: list[list[str] | None] = []
+    edges: list[tuple[str, list[str]] | None] = []   # a required token's (space, literals)
     for token in pattern:
         body = ANY_TOKEN
-        literals: list[str] | None = None
+        literals: tuple[str, list[str]] | None = None
         if token.get("OP") != "!":
             for attr in LITERAL_ATTRS:
                 words = _literal_values(token, attr)
@@ -226,23 +236,22 @@ def _sequence(pattern: Sequence[dict[str, Any]],
                 if attr == "LOWER" and space == TEXT:
                     if words is not None and all(_foldable(w) for w in words):
                         body = "(?i:" + "|".join(re2.escape(w.lower()) for w in words) + ")"
-                        literals = [w.lower() for w in words]
+                        literals = (LOWER, [w.lower() for w in words])
                         break
                 elif words is not None:
-                    literals = [w.lower() if attr == "LOWER" else w for w in words]
-                    body = "(?:" + "|".join(re2.escape(w) for w in literals) + ")"
+                    literals = (LOWER, [w.lower() for w in words]) if attr == "LOWER" else (TEXT, words)
+                    body = "(?:" + "|".join(re2.escape(w) for w in literals[1]) + ")"
                     break
                 elif rx is not None:
                     body = f"(?:[^{SPACE_CLASS}]*(?:{rx})[^{SPACE_CLASS}]*|[{SPACE_CLASS}]*(?:{rx})[{SPACE_CLASS}]*)"
                     break
         op = str(token.get("OP", ""))
-        parts.append(f"(?:{body}{GAP}){ {'?': '?', '*': '*', '+': '+'}.get(op, '')}")
+        parts.append(f"(?:{body}{GAP}){op if op in ('?', '*', '+') else ''}")
         edges.append(literals if op in ("", "+", "1") else None)
-    if parts and edges[0] and all(w and ASCII_LETTER.fullmatch(w[0]) and w.lower() not in lower_before
-                                  and w not in before for w in edges[0]):
+    first, last = (edges[0], edges[-1]) if edges else (None, None)
+    if first and all(ASCII_LETTER.fullmatch(w[0]) and pieces.free_before(w, first[0]) for w in first[1]):
         parts[0] = NOT_LETTER_BEFORE + parts[0]
-    if parts and edges[-1] and all(w and ASCII_LETTER.fullmatch(w[-1]) and w.lower() not in lower_after
-                                   and w not in after for w in edges[-1]):
+    if last and all(ASCII_LETTER.fullmatch(w[-1]) and pieces.free_after(w, last[0]) for w in last[1]):
         parts[-1] = parts[-1] + NOT_LETTER_AFTER
     return space, "".join(parts)
 

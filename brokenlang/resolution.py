@@ -61,6 +61,7 @@ class Subjects:
 
 
 THRESHOLD = 0.3
+DAY = dt.timedelta(days=1)
 MIN_SHARED_WEIGHT = 1.5
 
 
@@ -68,7 +69,7 @@ def later(a: Statement, b: Statement) -> bool:
     """Is b written after a? Within a file, position decides when dates agree."""
     if a.path == b.path and b.line > a.line and b.when.date() >= a.when.date():
         return True  # notes are appended: further down the same day (or a vaguer date) is later
-    return b.when > a.when and ((a.strong and b.strong) or b.when - a.when > dt.timedelta(days=1))
+    return b.when > a.when and ((a.strong and b.strong) or b.when - a.when > DAY)
 
 
 def resolve_by_text(statements: Sequence[Statement], subjects: Subjects) -> dict[int, Statement]:
@@ -118,9 +119,8 @@ class _Timeline:
             for items in lists.values():
                 items.sort(key=_newest_first)
         for items in by_path.values():
-            items.sort(key=lambda s: s.line)
+            items.sort(key=_line)
         self.strong, self.weak, self.by_path = strong, weak, by_path
-        self.lines = {p: [s.line for s in items] for p, items in by_path.items()}
         self._memo: dict[tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...], int], bool] = {}
 
     def related(self, f: Statement, s: Statement) -> bool:
@@ -174,13 +174,15 @@ class _Timeline:
     def _followed_in_file(self, f: Statement, k: Statement) -> bool:
         """Is k followed further down its own file by a statement related to f?"""
         items = self.by_path[k.path]
-        for t in items[bisect.bisect_right(self.lines[k.path], k.line):]:
+        for t in items[bisect.bisect_right(items, k.line, key=_line):]:
             if t.key != f.key and t.when.date() >= k.when.date() and later(f, t) and self.related(f, t):
                 return True
         return False
 
 
-DAY = dt.timedelta(days=1)
+
+def _line(s: Statement) -> int:
+    return s.line
 
 
 def _newest_first(s: Statement) -> tuple[float, int]:

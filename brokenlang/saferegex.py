@@ -114,14 +114,14 @@ def _matches(item: Any, ch: str) -> bool:
 
 
 def _category(cat: Any, ch: str) -> bool:
+    """Is `ch` in a \\d \\s \\w category (or its negation)? Unknown categories: yes."""
     name = str(cat).upper()
-    word = ch.isalnum() or ch == "_"
     if "DIGIT" in name:
         found = ch.isdigit()
     elif "SPACE" in name:
         found = ch.isspace()
     elif "WORD" in name:
-        found = word
+        found = ch.isalnum() or ch == "_"
     else:
         return True
     return not found if "NOT" in name else found
@@ -139,14 +139,9 @@ def _alike_branches(items: list[Any]) -> bool:
     begin with the same character, or one that can match nothing?"""
     for op, av in items:
         if op == sre_c.BRANCH:
-            firsts = [_first(list(b)) for b in av[1]]
-            if any(f is ANY_CHAR for f in firsts):
+            firsts = [f for b in av[1] if (f := _first(list(b))) is not ANY_CHAR]
+            if len(firsts) < len(av[1]) or sum(map(len, firsts)) > len(set().union(*firsts)):
                 return True
-            seen: set[int] = set()
-            for f in firsts:
-                if f is not None and seen & f:
-                    return True
-                seen |= f or set()
             if any(_alike_branches(list(b)) for b in av[1]):
                 return True
         elif op == sre_c.SUBPATTERN and _alike_branches(list(av[-1])):

@@ -12,13 +12,19 @@ from brokenlang.ledger import parse as parse_ledger
 from brokenlang.run import ScanOptions, scan
 
 
+def one_rule_pack(root, rule_id, regex_yaml, example):
+    """p/x.yaml with one rule: a TEXT REGEX (`regex_yaml` as written in YAML, quotes
+    included) on line 5 of the file."""
+    (root / "p").mkdir()
+    (root / "p" / "x.yaml").write_text(
+        f"pack: x\nrules:\n  - id: {rule_id}\n    message: m\n"
+        f"    patterns: [[{{TEXT: {{REGEX: {regex_yaml}}}}}]]\n    examples: {{match: [{example}]}}\n")
+
+
 @pytest.mark.parametrize("regex", ["(a+)+$", "^(a|aa)+$", "(.*a){12}", "([a-z]+)*$", "(a|a?)+", "(\\\\w+\\\\s?)+$",
                                    "(x+x+)+y", "(.*){1,100}[bc]", "^(([a-z])+.)+[A-Z]([a-z])+$"])
 def test_catastrophic_regexes_are_rejected_at_load(cli, tmp_path, regex):
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "x.yaml").write_text(
-        "pack: x\nrules:\n  - id: x.bad\n    message: m\n"
-        f"    patterns: [[{{TEXT: {{REGEX: \"{regex}\"}}}}]]\n    examples: {{match: [aaa]}}\n")
+    one_rule_pack(tmp_path, "x.bad", f'"{regex}"', "aaa")
     (tmp_path / "big.log").write_text("a" * 1_000_000 + "!\n")
     p = cli("scan", "big.log", "--packs", "p", cwd=tmp_path, timeout=60)
     assert p.returncode == 2, p.stderr
@@ -33,11 +39,7 @@ def test_repeats_without_backtracking_blow_up_are_accepted(regex):
 
 
 def test_a_delimited_nested_repeat_scans_a_1mb_line(cli, tmp_path):
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "x.yaml").write_text(
-        "pack: x\nrules:\n  - id: x.dotted\n    message: m\n"
-        "    patterns: [[{TEXT: {REGEX: '^([a-z_]\\w*\\.)*[A-Z]\\w*Error$'}}]]\n"
-        "    examples: {match: [a.b.KeyError]}\n")
+    one_rule_pack(tmp_path, "x.dotted", "'^([a-z_]\\w*\\.)*[A-Z]\\w*Error$'", "a.b.KeyError")
     (tmp_path / "big.log").write_text("a." * 500_000 + "KeyError!\n")
     p = cli("scan", "big.log", "--packs", "p", "--fail-on", "never", "--format", "json", cwd=tmp_path, timeout=120)
     assert p.returncode == 0, p.stderr
