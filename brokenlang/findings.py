@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
@@ -30,6 +31,34 @@ class Analysis(NamedTuple):
     entries: int
 
 
+class LocalHit(NamedTuple):
+    """A hit as its own file sees it: a finding whose state is settled there (ignored,
+    resolved in the same statement) or waits for the ledger and the other files."""
+
+    finding: Finding        # state "open" and no message until settled
+    settled: bool
+    plain: str              # the entry's text, as the ledger is matched against it
+    section: str            # its section heading ("" for a heading)
+    when: dt.datetime
+    strong: bool
+    stmt: int               # the file's statement of this failure, -1 if none
+
+
+class FileAnalysis(NamedTuple):
+    """What one file says on its own, without the other files or the ledger: its hits in
+    context, its statements for the resolution timeline (keys numbered within the file)
+    and the subject words of its entries (for their weights). Depends only on the file's
+    path, bytes and mtime (and git, when `used_git`), so it can be cached by them."""
+
+    path: str
+    entries: int
+    docs: int                                   # entries counted for subject word weights
+    words: dict[str, int]                       # subject word -> how many of them name it
+    statements: tuple[resolution.Statement, ...]
+    hits: tuple[LocalHit, ...]
+    used_git: bool = False
+
+
 class _Hit(NamedTuple):
     file: SourceFile
     entry: Entry
@@ -41,45 +70,72 @@ class _Hit(NamedTuple):
 
 def analyse(files: Sequence[SourceFile], matcher: SpanMatcher, ledger: LedgerMatcher,
             git_dates: GitDates | None = None) -> Analysis:
-    hits: list[_Hit] = []
+    return combine([analyse_file(f, matcher, git_dates) for f in files], matcher.rules, ledger)
+
+
+def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None = None) -> FileAnalysis:
+    """The part of the analysis that needs only this file (run per file, in any process)."""
+    hits: list[LocalHit] = []
     statements: list[resolution.Statement] = []
-    docs: list[frozenset[str]] = []
-    n_entries = 0
-    for f in files:
-        es = entries.split(f.path, f.text)
-        n_entries += len(es)
-        provider = (lambda f=f: git_dates(f)) if git_dates else None
-        dates = dating.date_entries(f.path, es, f.mtime, provider)
-        scope = _Scope()
-        for e, d in zip(es, dates, strict=True):
-            if e.kind == "front_matter" or OMITTED.match(e.text.strip()):
-                continue
-            if e.kind == "heading":
-                scope.enter(e)
-            entry_hits = []
-            for rid, s, end in merge_adjacent(matcher.match(e.masked), e.masked):
-                hit = Hit(rid, s, end, e.text[s:end])
-                ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
-                if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
-                        and context.reports_past(e, hit):
-                    ctx = context.Context(context.RESOLVED, "section heading reports the fix")
-                entry_hits.append((hit, ctx))
-            docs.append(resolution.subject_words(_plain(e.text)))
-            stmt = _statements(f, e, d, entry_hits, scope, statements)
-            for hit, ctx in entry_hits:
-                hits.append(_Hit(f, e, d, hit, ctx, stmt))
-            if e.kind == "heading":
-                scope.heading_done(e, entry_hits)
-            elif e.kind != "item":
-                scope.lead_rule = context.lead_in_rule(e)
-    subjects = resolution.Subjects(docs)
-    by_text = resolution.resolve_by_text(statements, subjects)
+    words: Counter[str] = Counter()
+    docs = 0
+    es = entries.split(f.path, f.text)
+    asked: list[bool] = []
+
+    def provider() -> dict[int, dt.datetime]:
+        asked.append(True)
+        return git_dates(f) if git_dates else {}
+
+    dates = dating.date_entries(f.path, es, f.mtime, provider if git_dates else None)
+    scope = _Scope()
+    seen: dict[str, int] = {}
+    for e, d in zip(es, dates, strict=True):
+        if e.kind == "front_matter" or OMITTED.match(e.text.strip()):
+            continue
+        if e.kind == "heading":
+            scope.enter(e)
+        entry_hits = []
+        for rid, s, end in merge_adjacent(matcher.match(e.masked), e.masked):
+            hit = Hit(rid, s, end, e.text[s:end])
+            ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
+            if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
+                    and context.reports_past(e, hit):
+                ctx = context.Context(context.RESOLVED, "section heading reports the fix")
+            entry_hits.append((hit, ctx))
+        docs += 1
+        words.update(resolution.subject_words(_plain(e.text)))
+        stmt = _statements(f, e, d, entry_hits, scope, statements)
+        for hit, ctx in entry_hits:
+            hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen))
+        if e.kind == "heading":
+            scope.heading_done(e, entry_hits)
+        elif e.kind != "item":
+            scope.lead_rule = context.lead_in_rule(e)
+    return FileAnalysis(f.path, len(es), docs, dict(words), tuple(statements), tuple(hits), bool(asked))
+
+
+def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: LedgerMatcher) -> Analysis:
+    """The files' analyses together: statements numbered across them, subject weights over
+    every entry, resolution by later text, then each waiting hit against the ledger."""
+    statements: list[resolution.Statement] = []
+    starts: list[int] = []
+    df: Counter[str] = Counter()
+    docs = n_entries = 0
+    for fa in files:
+        start = len(statements)
+        starts.append(start)
+        statements += [s._replace(key=s.key + start) for s in fa.statements] if start else fa.statements
+        df.update(fa.words)
+        docs += fa.docs
+        n_entries += fa.entries
+    by_text = resolution.resolve_by_text(statements, resolution.Subjects.from_counts(docs, df))
     findings: list[Finding] = []
     ignored: list[Finding] = []
-    seen: dict[str, int] = {}
-    for h in hits:
-        fd = _finding(h, matcher.rules[h.hit.rule], ledger, by_text, seen)
-        (ignored if fd.state == "ignored" else findings).append(fd)
+    for fa, start in zip(files, starts, strict=True):
+        for h in fa.hits:
+            fd = h.finding if h.settled else _settle(h, rules[h.finding.rule], ledger, by_text,
+                                                     -1 if h.stmt < 0 else h.stmt + start)
+            (ignored if fd.state == "ignored" else findings).append(fd)
     return Analysis(findings, ignored, n_entries)
 
 
@@ -197,8 +253,7 @@ def _plain(text: str) -> str:
     return re.sub(r"[`*_~]+", " ", text)
 
 
-def _finding(h: _Hit, rule: Rule, ledger: LedgerMatcher, by_text: dict[int, resolution.Statement],
-             seen: dict[str, int]) -> Finding:
+def _local(h: _Hit, rule: Rule, seen: dict[str, int]) -> LocalHit:
     e, hit = h.entry, h.hit
     line = _line_at(e, hit.start)
     end_line = _line_at(e, max(hit.start, hit.end - 1))
@@ -211,15 +266,26 @@ def _finding(h: _Hit, rule: Rule, ledger: LedgerMatcher, by_text: dict[int, reso
                    entry_line=e.start_line, entry_end_line=e.end_line, entry_date=entry_date,
                    date_source=h.dated.source, ledger_id=None, resolved_by=None, message="", fingerprint=fp)
     quoted = _q(hit.text)
+    settled: Finding | None = None
     if h.ctx.status == "ignored":
-        return base._replace(state="ignored", message=f"ignored ({h.ctx.reason}): {quoted}", reason=h.ctx.reason)
-    if h.ctx.status == context.RESOLVED:
-        return base._replace(state="resolved", now=rule.template,
-                             message=f"resolved: {quoted} is reported fixed in the same statement")
-    found = ledger.match(_plain(e.text), e.section if e.kind != "heading" else "", h.file.path)
+        settled = base._replace(state="ignored", message=f"ignored ({h.ctx.reason}): {quoted}", reason=h.ctx.reason)
+    elif h.ctx.status == context.RESOLVED:
+        settled = base._replace(state="resolved", now=rule.template,
+                                message=f"resolved: {quoted} is reported fixed in the same statement")
+    if settled is not None:
+        return LocalHit(settled, True, "", "", h.dated.when, h.dated.strong, -1)
+    return LocalHit(base, False, _plain(e.text), e.section if e.kind != "heading" else "", h.dated.when,
+                    h.dated.strong, h.stmt)
+
+
+def _settle(h: LocalHit, rule: Rule, ledger: LedgerMatcher, by_text: dict[int, resolution.Statement],
+            stmt: int) -> Finding:
+    base = h.finding
+    quoted = _q(base.text)
+    found = ledger.match(h.plain, h.section, base.path)
     if found:
-        return _ledger_state(base, found[0], h.dated, quoted, rule)
-    res = by_text.get(h.stmt)
+        return _ledger_state(base, found[0], Dated(h.when, base.date_source or "", h.strong), quoted, rule)
+    res = by_text.get(stmt)
     if res is not None:
         return base._replace(state="stale", resolved_by="text", now=rule.template,
                              message=f"stale: {quoted} was resolved later ({res.path}:{res.line}, "

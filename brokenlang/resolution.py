@@ -35,8 +35,18 @@ class Subjects:
     """IDF weights of subject words over everything scanned in one run."""
 
     def __init__(self, docs: Sequence[frozenset[str]]) -> None:
-        self.n = max(1, len(docs))
-        self.df = Counter(w for d in docs for w in d)
+        self._set(len(docs), Counter(w for d in docs for w in d))
+
+    @classmethod
+    def from_counts(cls, n_docs: int, df: Counter[str]) -> Subjects:
+        """From the number of documents and how many name each word (summed over files)."""
+        self = cls.__new__(cls)
+        self._set(n_docs, df)
+        return self
+
+    def _set(self, n_docs: int, df: Counter[str]) -> None:
+        self.n = max(1, n_docs)
+        self.df = df
         self._weights: dict[str, float] = {}
         # Enough shared weight to tie two statements: one word seen in just two places
         # (or MIN_SHARED_WEIGHT in a large workspace).
