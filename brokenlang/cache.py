@@ -4,9 +4,10 @@ value depends on, including brokenlang's own source code and the installed spaCy
 
 * `engine-<key>.json`: the rules of the pattern packs and the engine plan derived from
   them (key: the pack files' paths and bytes);
-* `hits/<key>.json`: the matcher hits of one file, entry text -> spans (key: the engine
-  key, the file's path and its bytes). Findings are not cached: a finding's state depends
-  on the other files, the ledger and the dates.
+* `file/<key>.json`: one file's own analysis (incremental.py; key: the engine key, the
+  file's path and its bytes; kept with the mtime/git stamps it depended on);
+* `run-<key>.json`: the findings of a whole run (key: every file's key and the ledger;
+  kept with every file's stamps); only the newest few are kept (incremental.RUNS_KEPT).
 
 Values are JSON (a cache file is data, never code). Where it lives: see for_project;
 `BROKENLANG_NO_CACHE=1` (or `--no-cache`) turns it off."""
@@ -25,6 +26,7 @@ from typing import Any
 from .models import Rule
 
 TOOL_DIR = ".brokenlang"
+SHARDED = ("file",)   # many values: kept in folders by the key's first two digits
 CACHE_DIR = "cache"
 FORMAT = 1
 
@@ -75,9 +77,23 @@ class Cache:
             self.folder = None   # read-only, full, or a value JSON cannot hold: stop trying for this run
 
     def _path(self, kind: str, key: str) -> str:  # key: hex digest
-        if kind == "hits":
-            return os.path.join(self.folder or "", "hits", key[:2], f"{key}.json")
+        if kind in SHARDED:
+            return os.path.join(self.folder or "", kind, key[:2], f"{key}.json")
         return os.path.join(self.folder or "", f"{kind}-{key}.json")
+
+    def prune(self, kind: str, keep: int) -> None:
+        """Delete all but the `keep` newest values of an unsharded kind."""
+        if self.folder is None:
+            return
+        try:
+            with os.scandir(self.folder) as it:
+                found = [(e.stat().st_mtime_ns, e.path) for e in it
+                         if e.name.startswith(f"{kind}-") and e.name.endswith(".json") and e.is_file()]
+        except OSError:
+            return
+        for _, path in sorted(found, reverse=True)[keep:]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 NO_CACHE = Cache(None)

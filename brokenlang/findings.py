@@ -56,7 +56,8 @@ class FileAnalysis(NamedTuple):
     words: dict[str, int]                       # subject word -> how many of them name it
     statements: tuple[resolution.Statement, ...]
     hits: tuple[LocalHit, ...]
-    used_git: bool = False
+    used_git: bool = False     # an entry without a date of its own asked git
+    used_mtime: bool = False   # ... and one was dated by the file's mtime
 
 
 class _Hit(NamedTuple):
@@ -111,7 +112,8 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
             scope.heading_done(e, entry_hits)
         elif e.kind != "item":
             scope.lead_rule = context.lead_in_rule(e)
-    return FileAnalysis(f.path, len(es), docs, dict(words), tuple(statements), tuple(hits), bool(asked))
+    return FileAnalysis(f.path, len(es), docs, dict(words), tuple(statements), tuple(hits), bool(asked),
+                        any(d.source == "mtime" for d in dates))
 
 
 def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: LedgerMatcher) -> Analysis:

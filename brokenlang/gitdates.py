@@ -50,3 +50,34 @@ def line_dates(abspath: str) -> dict[int, dt.datetime]:
         elif parts[0] == b"committer-time" and len(parts) == 2 and parts[1].isdigit():
             when = dt.datetime.fromtimestamp(int(parts[1]), UTC)
     return out
+
+
+def stamp(abspath: str, known: dict[str, str]) -> str:
+    """What git dates of this file depend on besides its bytes: the work tree and the
+    commit it has checked out ("" outside a work tree). `known`: stamps by folder, so a
+    run asks git once per work tree."""
+    folder = os.path.dirname(abspath)
+    got = known.get(folder)
+    if got is None:
+        top = _work_tree(folder)
+        got = known[folder] = "" if top is None else f"{top}\0{_head(top)}"
+    return got + "\0" + os.environ.get("GIT_DIR", "") + "\0" + os.environ.get("GIT_WORK_TREE", "")
+
+
+def _work_tree(folder: str) -> str | None:
+    d = folder
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _head(top: str) -> str:
+    try:
+        p = subprocess.run(["git", "-C", top, "rev-parse", "HEAD"], capture_output=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return p.stdout.decode("ascii", "replace").strip() if p.returncode == 0 else "?"

@@ -1,12 +1,7 @@
-"""Matching at scale: the failure hits of every file, computed once per distinct bytes (the
-cache), spread over worker processes for large scans, and huge logs read in bounded,
-newline-aligned pieces.
-
-The analysis (findings.analyse) asks its matcher about every entry; `Replay` answers from
-the hits computed here, so that the analysis itself is unchanged whatever did the
-matching. Work is spread per file (and per piece of a huge log); results are gathered in
-the files' order, so the output never depends on which worker finished first. Each
-worker builds its matcher once."""
+"""Work at scale: worker processes (results gathered in task order, so the output never
+depends on which worker finished first; each worker has its matcher once), and huge logs
+read in bounded, newline-aligned pieces, of which only the records a rule can match are
+kept. The analysis of such a log asks `Replay`, which answers from the hits computed here."""
 from __future__ import annotations
 
 import bisect
@@ -15,18 +10,15 @@ import re
 import stat
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from . import cache as cache_mod
 from . import entries
 from . import files as files_mod
 from .models import Finding, Notice, Rule, SourceFile
 
 Span = tuple[str, int, int]
-Hits = list[tuple[str, list[Span]]]   # (entry text as matched, its spans), entries with hits only
 
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024   # below this, starting workers costs more than it saves
 CHUNK_BYTES = 1024 * 1024
 IN_FLIGHT_PER_WORKER = 2
 MAX_RECORD_BYTES = 64 * CHUNK_BYTES
@@ -65,91 +57,45 @@ class Replay:
         return list(self.known.get(text, ()))
 
 
-def file_hits(matcher: Any, path: str, text: str) -> Hits:
-    """The entries of one file that have hits, with their spans."""
-    out: Hits = []
-    for e in entries.split(path, text):
-        spans = matcher.match(e.masked)
-        if spans:
-            out.append((e.masked, [(r, a, b) for r, a, b in spans]))
-    return out
-
-
-def all_hits(sources: Sequence[SourceFile], matcher: Any, spec: MatcherSpec, cache: cache_mod.Cache,
-             engine_key: str, jobs: int) -> dict[str, list[Span]]:
-    """Entry text -> spans for every entry with hits in `sources`: from the cache when the
-    file's bytes were matched before, else matched here or in `jobs` worker processes."""
-    known: dict[str, list[Span]] = {}
-    todo: list[tuple[SourceFile, str]] = []
-    for sf in sources:
-        key = cache_mod.digest(engine_key, sf.path, sf.text) if cache.folder else ""
-        got = _valid_hits(cache.get("hits", key), spec.rules) if key else None
-        if got is not None:
-            known.update(got)
-            continue
-        todo.append((sf, key))
-    size = sum(sf.size for sf, _ in todo)
-    tasks = [(sf.path, sf.text) for sf, _ in todo]
-    if jobs > 1 and size >= PARALLEL_MIN_BYTES and len(todo) > 1:
-        results: Iterable[Hits] = ordered_map(_worker_file_hits, tasks, spec, jobs)
-    else:
-        results = (file_hits(matcher, path, text) for path, text in tasks)
-    for (_, key), hits in zip(todo, results, strict=True):
-        for text, spans in hits:
-            known[text] = spans
-        if key:
-            cache.put("hits", key, hits)
-    return known
-
-
-def _valid_hits(value: Any, rules: Sequence[Rule]) -> dict[str, list[Span]] | None:
-    """A cached value as hits, or None when it is not what this matcher would say (a
-    damaged or foreign cache file is a miss, never a crash or a false hit)."""
-    if not isinstance(value, list):
-        return None
-    ids = {r.id for r in rules}
-    out: dict[str, list[Span]] = {}
-    try:
-        for text, spans in value:
-            got = [(str(r), int(s), int(e)) for r, s, e in spans]
-            if not isinstance(text, str) or not got or any(r not in ids or not 0 <= s < e <= len(text)
-                                                           for r, s, e in got):
-                return None
-            out[text] = got
-    except (TypeError, ValueError):
-        return None
-    return out
-
-
 # -- workers -------------------------------------------------------------------------------
 
-_WORKER: Any = None
+_WORKER: Any = None   # the matcher of a worker process (inherited when forked)
 
 
 def _init_worker(spec: MatcherSpec) -> None:
     global _WORKER
-    _WORKER = build(spec)
+    if _WORKER is None:
+        _WORKER = build(spec)
 
 
-def _worker_file_hits(task: tuple[str, str]) -> Hits:
-    return file_hits(_WORKER, *task)
+def worker_matcher() -> Any:
+    return _WORKER
 
 
 def _worker_piece(task: tuple[str, str]) -> list[Record]:
     return piece_records(_WORKER, *task, candidates_only=True)
 
 
-def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpec, jobs: int) -> Iterator[Any]:
+def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpec, jobs: int,
+                matcher: Any = None) -> Iterator[Any]:
     """fn over tasks in `jobs` processes, results in task order, with at most a few tasks
-    in flight per worker (tasks may be read lazily: a huge log never sits in a queue)."""
+    in flight per worker (tasks may be read lazily: a huge log never sits in a queue).
+    A forked worker starts with `matcher` as it is here; a spawned one builds its own."""
+    global _WORKER
     import multiprocessing
 
     # fork on Linux: workers start at once and never re-run the caller's __main__ (spawn
     # re-imports it, which an unguarded script cannot survive); spawn elsewhere (macOS
     # frameworks are not fork-safe). Workers only compute: no lock of another thread is
     # ever taken in them.
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(spec,)) as pool:
+    fork = sys.platform.startswith("linux")
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    _WORKER = matcher if fork else None
+    try:
+        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(spec,))
+    finally:
+        _WORKER = None
+    with pool:
         pending: deque[Any] = deque()
         for task in tasks:
             pending.append(pool.apply_async(fn, (task,)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 from . import budget as budget_mod
@@ -178,7 +178,8 @@ def _size(path: str) -> int:
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None) -> Report:
     from . import cache as cache_mod
-    from .findings import analyse
+    from . import incremental
+    from .findings import analyse_file, combine
 
     t0 = time.monotonic()
     src = collect(paths, options, progress)
@@ -187,38 +188,43 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     if progress:
         progress.stage("loading patterns")
     matcher = load_matcher(cfg, options.packs, options.engine, options.cache)
-    if progress:
-        progress.stage("matching")
-    # The hits of every entry, computed once per distinct file (cache) and spread over
-    # processes for large scans; the analysis then asks Replay instead of the matcher.
-    jobs = options.jobs or parallel.default_jobs()
-    spec = parallel.MatcherSpec(options.engine, tuple(matcher.rules.values()), getattr(matcher, "plan", None))
-    hits_cache = cache_mod.for_project(cfg.root, options.cache and options.engine == "fast")
-    known = parallel.all_hits(sources, matcher, spec, hits_cache, getattr(matcher, "key", ""), jobs)
+    use_git = bool(cfg.git_dates if options.git_dates is None else options.git_dates)
+    # Each file's own analysis is computed once per distinct bytes (the cache) and spread
+    # over processes for large scans; a run over exactly the inputs of an earlier one
+    # takes that run's findings.
+    store = cache_mod.for_project(cfg.root, options.cache)
+    packs_key = getattr(matcher, "key", "") or cache_mod.packs_key(pack_files(cfg, options.packs))
+    engine_key = f"{options.engine}\0{packs_key}"
+    keyed = [incremental.Keyed(sf, incremental.file_key(engine_key, use_git, sf) if store.folder else "")
+             for sf in sources]
+    stamper = incremental.Stamper()
+    whole = "" if src.large or not store.folder else incremental.run_key(
+        engine_key, options.engine, _ledger_identity(ledger_path), use_git, keyed)
+    analysis = incremental.cached_run(store, whole, keyed, stamper)
     maps: dict[str, parallel.LineMap] = {}
-    for path in src.large:
-        st = os.stat(path)
-        got = parallel.stream(path, files_mod.display_path(path, os.path.realpath(options.cwd or os.getcwd())),
-                              st.st_mtime, st.st_size, matcher, spec, jobs)
-        if isinstance(got, Notice):
-            notices.append(got)
-            continue
-        sources.append(got.source)
-        maps[got.source.path] = got.lines
-        known.update(got.hits)
-    if maps:
-        sources.sort(key=lambda sf: sf.abspath.split(os.sep))   # discovery's order
-    use_git = cfg.git_dates if options.git_dates is None else options.git_dates
-    git = None
-    if use_git:
-        from .gitdates import line_dates
-
-        def git(sf: SourceFile) -> dict[int, dt.datetime]:
-            return {} if sf.path in maps else line_dates(sf.abspath)   # a compacted log has other lines
-    if progress:
-        progress.stage("analysing", len(sources))
-    analysis = analyse(_Counted(sources, progress.advance) if progress else sources,
-                       parallel.Replay(matcher.rules, known), ledger_mod.LedgerMatcher(ledger), git)
+    if analysis is None:
+        if progress:
+            progress.stage("analysing", len(sources))
+        jobs = options.jobs or parallel.default_jobs()
+        spec = parallel.MatcherSpec(options.engine, tuple(matcher.rules.values()), getattr(matcher, "plan", None))
+        own, stamps = incremental.analyse_files(keyed, matcher, spec, store, use_git, jobs, stamper,
+                                                progress.advance if progress else None)
+        for path in src.large:
+            st = os.stat(path)
+            got = parallel.stream(path, files_mod.display_path(path, os.path.realpath(options.cwd or os.getcwd())),
+                                  st.st_mtime, st.st_size, matcher, spec, jobs)
+            if isinstance(got, Notice):
+                notices.append(got)
+                continue
+            sources.append(got.source)
+            own.append(analyse_file(got.source, parallel.Replay(matcher.rules, got.hits)))
+            maps[got.source.path] = got.lines
+        if maps:   # discovery's order
+            order = sorted(range(len(sources)), key=lambda i: sources[i].abspath.split(os.sep))
+            sources[:] = [sources[i] for i in order]
+            own = [own[i] for i in order]
+        analysis = combine(own, matcher.rules, ledger_mod.LedgerMatcher(ledger))
+        incremental.store_run(store, whole, stamps, analysis)
     applied = suppress.apply(sources, analysis.findings)
     kept, ignored, unused = applied.kept, applied.suppressed + analysis.ignored, tuple(applied.unused)
     if maps:
@@ -232,14 +238,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
                   ledger_path, tuple(matcher.rules.values()), budget, unused)
 
 
-class _Counted(list[SourceFile]):
-    """analyse() walks its files once, in order: counting that walk moves the progress bar."""
-
-    def __init__(self, items: Sequence[SourceFile], advance: Callable[[], None]) -> None:
-        super().__init__(items)
-        self._advance = advance
-
-    def __iter__(self) -> Iterator[SourceFile]:
-        for item in super().__iter__():
-            yield item
-            self._advance()
+def _ledger_identity(path: str | None) -> tuple[str, bytes] | None:
+    if path is None:
+        return None
+    with open(path, "rb") as fh:
+        return os.path.abspath(path), fh.read()

@@ -3,7 +3,9 @@ not matched again), worker processes (same hits, same order), huge logs read in 
 (same records, same findings, real line numbers) and lazy imports."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from brokenlang import cache, engine, entries, parallel, patterns, run
+from brokenlang import cache, codec, engine, entries, findings, incremental, parallel, patterns, run
+from brokenlang.models import SourceFile
 from brokenlang.run import ScanOptions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,38 +71,54 @@ def test_the_engine_is_derived_once_per_pack_content(tmp_path: Path) -> None:
     assert cache.packs_key([str(pack)]) != before
 
 
-def test_unchanged_files_are_not_matched_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_files_are_not_analysed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
     root = workspace(tmp_path / "ws")
     first = scan(root)
     assert {f.state for f in first.findings} == {"stale", "open"}
     asked: list[str] = []
-    real = engine.FastMatcher.match_all
+    analysed: list[str] = []
+    real_match, real_analyse = engine.FastMatcher.match_all, findings.analyse_file
 
     def counting(self: engine.FastMatcher, text: str) -> Any:
         asked.append(text)
-        return real(self, text)
+        return real_match(self, text)
+
+    def analysing(f: SourceFile, *a: Any) -> Any:
+        analysed.append(f.path)
+        return real_analyse(f, *a)
 
     monkeypatch.setattr(engine.FastMatcher, "match_all", counting)
+    monkeypatch.setattr(findings, "analyse_file", analysing)
     again = scan(root)
-    assert (again.findings, again.ignored) == (first.findings, first.ignored) and asked == []
+    assert (again.findings, again.ignored) == (first.findings, first.ignored) and asked == analysed == []
     note = root / "memory" / "2026-02-11.md"
     note.write_text(note.read_text() + "- the search index is corrupted\n")
     changed = scan(root)
     assert asked and all("2026-02-10" not in t and "deploy failed" not in t for t in asked)
+    assert analysed == ["memory/2026-02-11.md"]
     assert len(changed.findings) == len(first.findings) + 1
+    assert (changed.findings, changed.ignored) == (lambda r: (r.findings, r.ignored))(scan(root, cache=False))
+
+
+BAD_VALUES = ['[["x"', "{}", "[]", "null", '[[1, 2, 3], null, null]', '{"stamps": [], "findings": 1}',
+              '{"stamps": [[null, null]], "findings": [[1]], "ignored": [], "entries": 3}']
 
 
 def test_a_damaged_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
     root = workspace(tmp_path / "ws")
     first = scan(root)
-    for p in (tmp_path / "cache").rglob("*.json"):
-        p.write_text('[["deploy failed", [["x.y", 0, 3]]], {"bad": ' if "hits" in p.parts else "{}")
-    assert scan(root).findings == first.findings
-    for n, p in enumerate(sorted((tmp_path / "cache" / "hits").rglob("*.json"))):   # valid JSON, wrong hits
-        p.write_text(['[["- wrote the notes", [["no.such_rule", 0, 5]]]]', '[["x", [["deploy.deploy_failed", 0, 9]]]]',
-                      '[["a", []]]', '{"a": 1}'][n % 4])
+    values = sorted(p for p in (tmp_path / "cache").rglob("*.json") if not p.name.startswith("engine-"))
+    assert len(values) == 3   # two files and the run
+    for bad in BAD_VALUES:
+        for p in values:
+            p.write_text(bad)
+        assert scan(root).findings == first.findings, bad
+    for p in values:   # well-formed values of another file: the path does not match
+        p.write_text(json.dumps([codec.encode_file(findings.analyse_file(
+            run.collect([str(root)], ScanOptions(cwd=str(root))).files[0], run.load_matcher(
+                run.collect([str(root)], ScanOptions(cwd=str(root))).config))), None, None]))
     assert scan(root).findings == first.findings
     assert scan(root, cache=False).findings == first.findings
 
@@ -109,9 +128,53 @@ def test_cache_values_are_json_and_keep_undecodable_bytes(tmp_path: Path, monkey
     root = workspace(tmp_path / "ws")
     (root / "memory" / "latin.md").write_bytes(b"- caf\xe9 deploy failed with HTTP 500\n")
     first = scan(root)
-    stored = [json.loads(p.read_text("ascii")) for p in (tmp_path / "cache" / "hits").rglob("*.json")]
-    assert any("caf\udce9" in text for value in stored for text, _ in value)
-    assert scan(root).findings == first.findings
+    stored = [json.loads(p.read_text("ascii")) for p in (tmp_path / "cache" / "file").rglob("*.json")]
+    assert any("caf\udce9" in h[2] for value in stored for h in value[0][5])
+    (tmp_path / "cache").joinpath(*[p.name for p in (tmp_path / "cache").glob("run-*.json")]).unlink()
+    assert scan(root).findings == first.findings   # from the files' values
+
+
+def test_a_value_that_depended_on_the_mtime_is_kept_only_while_it_holds(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    note = root / "notes.md"   # no date in its name or text: dated by its mtime
+    note.write_text("- deploy failed with HTTP 500\n")
+    states = []
+    for day in ("2026-02-10", "2026-03-01", "2026-02-10"):
+        stamp = dt.datetime.fromisoformat(day + "T12:00:00+00:00").timestamp()
+        os.utime(note, (stamp, stamp))
+        got = scan(root)
+        assert got.findings == scan(root, cache=False).findings
+        states.append(next(f.state for f in got.findings if f.path.endswith("notes.md")))
+    assert states == ["stale", "open", "stale"]
+
+
+def test_a_value_that_asked_git_is_kept_only_for_the_same_commit(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    note = root / "notes.md"
+    note.write_text("- deploy failed with HTTP 500\n")
+    later = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(note, (later, later))   # the mtime alone would say: after the fix
+
+    def git(*args: str, when: str = "2026-02-10T12:00:00+00:00") -> None:
+        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "t",
+               "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "notes")
+    states = []
+    for when in (None, "2026-03-02T12:00:00+00:00"):
+        if when:
+            git("commit", "-q", "--amend", "-m", "notes, later", when=when)
+        got = run.scan([str(root)], ScanOptions(cwd=str(root)))
+        assert got.findings == run.scan([str(root)], ScanOptions(cwd=str(root), cache=False)).findings
+        states.append(next((f.state, f.date_source) for f in got.findings if f.path.endswith("notes.md")))
+    assert states == [("stale", "git"), ("recurred", "git")]
 
 
 def test_a_scan_writes_nothing_in_the_project_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,20 +186,28 @@ def test_a_scan_writes_nothing_in_the_project_unless_asked(tmp_path: Path, monke
     assert list((tmp_path / "xdg" / "brokenlang").glob("engine-*.json"))
     (root / ".brokenlang" / "cache").mkdir()
     scan(root)
-    assert list((root / ".brokenlang" / "cache" / "hits").rglob("*.json"))
+    assert list((root / ".brokenlang" / "cache" / "file").rglob("*.json"))
 
 
 # -- workers -------------------------------------------------------------------------------
 
-def test_workers_give_the_same_hits_in_the_same_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus.workspace(tmp_path / "ws", mb=0.04, seed=3)
+@pytest.mark.parametrize("use_git", [False, True])
+def test_workers_give_the_same_analyses_in_the_same_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          use_git: bool) -> None:
+    corpus.workspace(tmp_path / "ws", mb=0.3, seed=3)
     src = run.collect([str(tmp_path / "ws")], ScanOptions(cwd=str(tmp_path)))
     m = run.load_matcher(src.config, cache=False)
     spec = parallel.MatcherSpec("fast", tuple(m.rules.values()), m.plan)
-    one = parallel.all_hits(src.files, m, spec, cache.NO_CACHE, m.key, jobs=1)
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
-    two = parallel.all_hits(src.files, m, spec, cache.NO_CACHE, m.key, jobs=2)
-    assert list(two.items()) == list(one.items()) and len(one) > 20
+    keyed = [incremental.Keyed(sf, "") for sf in src.files]
+
+    def analyses(jobs: int) -> list[findings.FileAnalysis]:
+        return incremental.analyse_files(keyed, m, spec, cache.NO_CACHE, use_git, jobs, incremental.Stamper())[0]
+
+    one = analyses(1)
+    monkeypatch.setattr(incremental, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(incremental, "BATCH_FILES", 3)
+    two = analyses(2)
+    assert two == one and len(one) == len(src.files) > 20 and sum(len(fa.hits) for fa in one) > 20
 
 
 # -- huge logs -----------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""The JSON form of analysis records, for the cache: a file's own analysis (FileAnalysis)
+and findings. Plain data only (lists, strings, numbers); `decode_*` raise ValueError on
+anything that is not what `encode_*` wrote, so a damaged cache file is a miss."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .findings import FileAnalysis, LocalHit
+from .models import Finding
+from .resolution import Statement
+
+N_FINDING = len(Finding._fields)
+
+
+def encode_file(fa: FileAnalysis) -> list[Any]:
+    return [fa.path, fa.entries, fa.docs, fa.words, [_statement(s) for s in fa.statements],
+            [_hit(h) for h in fa.hits], fa.used_git, fa.used_mtime]
+
+
+def decode_file(data: Any) -> FileAnalysis:
+    try:
+        path, n_entries, docs, words, statements, hits, used_git, used_mtime = data
+        if not (isinstance(path, str) and isinstance(words, dict)
+                and all(isinstance(k, str) and type(v) is int for k, v in words.items())):
+            raise ValueError("not a file analysis")
+        return FileAnalysis(path, _int(n_entries), _int(docs), words,
+                            tuple(_unstatement(path, i, s) for i, s in enumerate(statements)),
+                            tuple(_unhit(h, len(statements)) for h in hits), bool(used_git), bool(used_mtime))
+    except (TypeError, KeyError, IndexError, AttributeError) as e:
+        raise ValueError(f"not a file analysis: {e}") from None
+
+
+def encode_findings(findings: list[Finding]) -> list[list[Any]]:
+    return [list(f) for f in findings]
+
+
+def decode_findings(data: Any) -> list[Finding]:
+    if not isinstance(data, list):
+        raise ValueError("not a list of findings")
+    return [_finding(f) for f in data]
+
+
+def _statement(s: Statement) -> list[Any]:
+    return [s.line, s.when.isoformat(), s.strong, s.resolves, sorted(s.own), sorted(s.context),
+            [sorted(g) for g in s.focus], s.section, s.heading, s.fix_section, s.solution, s.weak]
+
+
+def _unstatement(path: str, key: int, d: list[Any]) -> Statement:
+    line, when, strong, resolves, own, context, focus, section, heading, fix_section, solution, weak = d
+    return Statement(key, path, _int(line), (path, _int(line)), _when(when), bool(strong), bool(resolves),
+                     _words(own), _words(context), tuple(_words(g) for g in focus), _int(section), bool(heading),
+                     bool(fix_section), bool(solution), bool(weak))
+
+
+def _hit(h: LocalHit) -> list[Any]:
+    return [list(h.finding), h.settled, h.plain, h.section, h.when.isoformat(), h.strong, h.stmt]
+
+
+def _unhit(d: list[Any], n_statements: int) -> LocalHit:
+    finding, settled, plain, section, when, strong, stmt = d
+    if not (isinstance(plain, str) and isinstance(section, str) and -1 <= _int(stmt) < n_statements):
+        raise ValueError("not a hit")
+    return LocalHit(_finding(finding), bool(settled), plain, section, _when(when), bool(strong), stmt)
+
+
+def _finding(d: Any) -> Finding:
+    if not isinstance(d, list) or len(d) != N_FINDING:
+        raise ValueError("not a finding")
+    f = Finding(*d)
+    if not (isinstance(f.path, str) and isinstance(f.rule, str) and isinstance(f.message, str)
+            and all(type(n) is int for n in (f.line, f.end_line, f.column, f.entry_line, f.entry_end_line))):
+        raise ValueError("not a finding")
+    return f
+
+
+def _when(s: Any) -> dt.datetime:
+    when = dt.datetime.fromisoformat(s)
+    if when.tzinfo is None:
+        raise ValueError("a date without its time zone")
+    return when
+
+
+def _words(items: Any) -> frozenset[str]:
+    if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
+        raise ValueError("not a word list")
+    return frozenset(items)
+
+
+def _int(n: Any) -> int:
+    if type(n) is not int:
+        raise ValueError("not a whole number")
+    return n

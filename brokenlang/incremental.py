@@ -1,0 +1,182 @@
+"""What a scan takes from the cache instead of computing it again, and never stale:
+
+* a file's own analysis (findings.FileAnalysis: its entries' hits in context, statements
+  and subject words), keyed by the engine key (packs and brokenlang's code), whether git
+  dates are on, the file's path and its bytes; stored with what else it turned out to
+  depend on (the file's mtime, when an entry was dated by it; the git work tree and
+  checked-out commit, when git was asked) and used only while those are unchanged;
+* a whole run's findings, keyed by the same for every file plus the ledger's path and
+  bytes, stored with every file's mtime/git stamps in the same way.
+
+Files not in the cache are analysed in this process or in `jobs` worker processes
+(parallel.ordered_map), results in the files' order."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from . import cache as cache_mod
+from . import codec, findings, parallel
+from .findings import Analysis, FileAnalysis
+from .models import SourceFile
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024   # below this, starting workers costs more than it saves
+BATCH_BYTES = 512 * 1024               # small files travel to a worker together
+BATCH_FILES = 64
+RUNS_KEPT = 8     # whole runs kept (one per scanned tree and ledger, as a rule)
+
+
+class Stamp(NamedTuple):
+    """What a cached value depended on besides the bytes: None where it did not."""
+
+    mtime: float | None
+    git: str | None
+
+
+class Keyed(NamedTuple):
+    source: SourceFile
+    key: str            # "" when the cache is off
+
+
+def file_key(engine_key: str, use_git: bool, sf: SourceFile) -> str:
+    return cache_mod.digest("file", engine_key, "git" if use_git else "", sf.path, sf.text)
+
+
+def run_key(engine_key: str, engine: str, ledger: tuple[str, bytes] | None, use_git: bool,
+            files: Sequence[Keyed]) -> str:
+    parts: list[bytes | str] = ["run", engine_key, engine, "git" if use_git else ""]
+    parts += ["ledger", *ledger] if ledger else ["no ledger"]
+    for k in files:
+        parts += [k.source.path, k.key]
+    return cache_mod.digest(*parts)
+
+
+class Stamper:
+    """The current stamp values of files (git asked once per work tree)."""
+
+    def __init__(self) -> None:
+        self._git: dict[str, str] = {}
+
+    def git(self, sf: SourceFile) -> str:
+        from .gitdates import stamp
+
+        return stamp(sf.abspath, self._git)
+
+    def holds(self, sf: SourceFile, st: Stamp) -> bool:
+        return (st.mtime is None or st.mtime == sf.mtime) and (st.git is None or st.git == self.git(sf))
+
+    def of(self, fa: FileAnalysis, sf: SourceFile, git: str | None) -> Stamp:
+        return Stamp(sf.mtime if fa.used_mtime else None, git if fa.used_git else None)
+
+
+def _stamp(value: Any) -> Stamp:
+    mtime, git = value
+    if not ((mtime is None or isinstance(mtime, float | int)) and (git is None or isinstance(git, str))):
+        raise ValueError("not a stamp")
+    return Stamp(None if mtime is None else float(mtime), git)
+
+
+def cached_run(store: cache_mod.Cache, key: str, files: Sequence[Keyed], stamper: Stamper) -> Analysis | None:
+    """The findings of a run over exactly these inputs, if one was stored."""
+    value = store.get("run", key) if key else None
+    if value is None:
+        return None
+    try:
+        stamps = [_stamp(v) for v in value["stamps"]]
+        if len(stamps) != len(files):
+            return None
+        if not all(stamper.holds(k.source, st) for k, st in zip(files, stamps, strict=True)):
+            return None
+        return Analysis(codec.decode_findings(value["findings"]), codec.decode_findings(value["ignored"]),
+                        int(value["entries"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def store_run(store: cache_mod.Cache, key: str, stamps: Sequence[Stamp], analysis: Analysis) -> None:
+    if key:
+        store.put("run", key, {"stamps": [list(s) for s in stamps], "entries": analysis.entries,
+                               "findings": codec.encode_findings(analysis.findings),
+                               "ignored": codec.encode_findings(analysis.ignored)})
+        store.prune("run", RUNS_KEPT)
+
+
+def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSpec, store: cache_mod.Cache,
+                  use_git: bool, jobs: int, stamper: Stamper,
+                  advance: Callable[[], None] | None = None) -> tuple[list[FileAnalysis], list[Stamp]]:
+    """Each file's own analysis, in order, with what it depended on: from the cache where
+    it holds, else computed (in worker processes when there is enough to do)."""
+    out: list[FileAnalysis | None] = [None] * len(files)
+    stamps: list[Stamp] = [Stamp(None, None)] * len(files)
+    todo: list[tuple[int, str | None]] = []   # (index, git stamp taken before git is asked)
+    for i, k in enumerate(files):
+        got = _cached_file(store, k, stamper)
+        if got is not None:
+            out[i], stamps[i] = got
+            if advance:
+                advance()
+            continue
+        todo.append((i, stamper.git(k.source) if use_git and k.key else None))
+    size = sum(files[i].source.size for i, _ in todo)
+    sources = [files[i].source for i, _ in todo]
+    results: Iterable[FileAnalysis]
+    if jobs > 1 and size >= PARALLEL_MIN_BYTES and len(todo) > 1:
+        results = _flatten(parallel.ordered_map(_worker_batch, _batches(sources, use_git), spec, jobs, matcher))
+    else:
+        results = (analyse_one(matcher, sf, use_git) for sf in sources)
+    for (i, git), fa in zip(todo, results, strict=True):
+        k = files[i]
+        out[i], stamps[i] = fa, stamper.of(fa, k.source, git)
+        if k.key:
+            store.put("file", k.key, [codec.encode_file(fa), *stamps[i]])
+        if advance:
+            advance()
+    return [fa for fa in out if fa is not None], stamps
+
+
+def analyse_one(matcher: Any, sf: SourceFile, use_git: bool) -> FileAnalysis:
+    git = None
+    if use_git:
+        from .gitdates import line_dates
+
+        def git(f: SourceFile) -> dict[Any, Any]:
+            return line_dates(f.abspath)
+    return findings.analyse_file(sf, matcher, git)
+
+
+def _cached_file(store: cache_mod.Cache, k: Keyed, stamper: Stamper) -> tuple[FileAnalysis, Stamp] | None:
+    value = store.get("file", k.key) if k.key else None
+    if value is None:
+        return None
+    try:
+        encoded, mtime, git = value
+        st = _stamp([mtime, git])
+        fa = codec.decode_file(encoded)
+        if fa.path != k.source.path or (fa.used_mtime and st.mtime is None) or (fa.used_git and st.git is None):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return (fa, st) if stamper.holds(k.source, st) else None
+
+
+def _batches(sources: Sequence[SourceFile], use_git: bool) -> Iterator[tuple[list[SourceFile], bool]]:
+    batch: list[SourceFile] = []
+    size = 0
+    for sf in sources:
+        batch.append(sf)
+        size += sf.size
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch, use_git
+            batch, size = [], 0
+    if batch:
+        yield batch, use_git
+
+
+def _worker_batch(task: tuple[list[SourceFile], bool]) -> list[FileAnalysis]:
+    sources, use_git = task
+    return [analyse_one(parallel.worker_matcher(), sf, use_git) for sf in sources]
+
+
+def _flatten(batches: Iterable[list[FileAnalysis]]) -> Iterator[FileAnalysis]:
+    for batch in batches:
+        yield from batch
