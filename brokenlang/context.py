@@ -23,6 +23,24 @@ def _t(category: str, direction: str, pattern: str, scope: int) -> Trigger:
     return Trigger(category, direction, re.compile(pattern, re.I), scope)
 
 
+def ascii_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` (re.I) without re.I: on ASCII text it finds the same spans in text.lower().
+
+    Holds while the pattern has no cased letter of its own but lowercase ASCII (an escape
+    like \\S is no letter): the only non-ASCII letters that fold to ASCII (K, ſ, İ, ı)
+    are cased, and lowering ASCII keeps every character's length and \\w, \\s, \\d class."""
+    src = pattern.pattern
+    letters = re.sub(r"\\.", "", src)
+    if any(c.isupper() or (not c.isascii() and c.lower() != c.upper()) for c in letters):
+        raise ValueError(f"pattern has cased letters other than lowercase ASCII: {src!r}")
+    return re.compile(src, pattern.flags & ~re.I)
+
+
+def _search(pattern: re.Pattern[str], twin: re.Pattern[str], text: str) -> re.Match[str] | None:
+    # case-insensitive matching is several times slower than matching lowercased ASCII
+    return twin.search(text.lower()) if text.isascii() else pattern.search(text)
+
+
 # Order does not matter; categories are resolved by PRIORITY below.
 TRIGGERS: tuple[Trigger, ...] = (
     # pseudo-triggers: look like a trigger but are not one ("fix needed", "not only")
@@ -100,7 +118,7 @@ STRIKE = re.compile(r"~~(?!\s).+?~~", re.S)
 
 
 def _struck(text: str, hit: Hit) -> bool:
-    return any(m.start() <= hit.start and hit.end <= m.end() for m in STRIKE.finditer(text))
+    return "~~" in text and any(m.start() <= hit.start and hit.end <= m.end() for m in STRIKE.finditer(text))
 
 
 class Context(NamedTuple):
@@ -143,10 +161,13 @@ def _stripped(s: str) -> str:
     return STRIP_LEAD.sub("", s).strip()
 
 
+PREDICATE = re.compile(r"\b(?:failed|fails|failing|broke|broken|crashed|crashing|down|blocked|stuck|missing"
+                       r"|ran out|not \w+|can'?t|cannot|couldn'?t)\b", re.I)
+
+
 def _predicate_near(text: str, hit: Hit) -> bool:
     """A heading like 'Deploy failed' states something; 'Known Issues' only names a topic."""
-    return bool(re.search(r"\b(?:failed|fails|failing|broke|broken|crashed|crashing|down|blocked|stuck|missing"
-                          r"|ran out|not \w+|can'?t|cannot|couldn'?t)\b", text, re.I))
+    return bool(PREDICATE.search(text))
 
 
 def _is_row_label(text: str, hit: Hit) -> bool:
@@ -169,69 +190,98 @@ def _imperative(text: str, hit: Hit) -> bool:
     return bool(STRONG_RULE.match(lead)) or not PAST.search(text[start:hit.end])
 
 
+LABEL_COLON = re.compile(r"[^:]{0,40}:\s+(.*)", re.S)
+RULE_VERB = re.compile(
+    r"(?:stay|be|keep|ignore|skip|retry|report|ask|wait|restart|notify|escalate|tell|reply|respond|use|do not|"
+    r"don'?t|never|always)\b", re.I)
+
+
 def _label_then_rule(text: str, hit: Hit) -> bool:
     """'Errors in group chats: stay quiet unless mentioned' - a topic, a colon, an instruction."""
-    m = re.match(r"[^:]{0,40}:\s+(.*)", text[hit.end:], re.S)
+    m = LABEL_COLON.match(text[hit.end:])
     if m is None or hit.start > _lead_len(text) + 2:
         return False
     rest = m.group(1)
-    return bool(STRONG_RULE.match(rest) or re.match(
-        r"(?:stay|be|keep|ignore|skip|retry|report|ask|wait|restart|notify|escalate|tell|reply|respond|use|do not|"
-        r"don'?t|never|always)\b", rest, re.I))
+    return bool(STRONG_RULE.match(rest) or RULE_VERB.match(rest))
+
+
+TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b")
 
 
 def _has_timestamp(text: str) -> bool:
-    return bool(re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b", text))
+    return bool(TIMESTAMP.search(text))
 
 
 def _words_between(s: str) -> int:
     return len(WORD.findall(s))
 
 
+TWINS = tuple(ascii_twin(t.pattern) for t in TRIGGERS)
+TriggerMatch = tuple[Trigger, int, int, str]   # trigger, start, end, matched text (lowercased if ASCII)
+_MATCH_MEMO: dict[str, list[TriggerMatch]] = {}
+MATCH_MEMO_SIZE = 256
+
+
+def _trigger_matches(text: str) -> list[TriggerMatch]:
+    """Every match of a (non-pseudo) trigger in text that no pseudo-trigger overlaps, in
+    TRIGGERS order. Depends on the text only: the hits of one entry (and repeated log
+    lines) share it."""
+    got = _MATCH_MEMO.get(text)
+    if got is not None:
+        return got
+    folded = text.isascii()
+    subject = text.lower() if folded else text
+    found = [(t, m) for t, twin in zip(TRIGGERS, TWINS, strict=True)
+             for m in (twin if folded else t.pattern).finditer(subject)]
+    pseudo_spans = [m.span() for t, m in found if t.category == "pseudo"]
+    got = []
+    for t, m in found:
+        s, e = m.span()
+        if t.category != "pseudo" and not any(ps <= s < pe or ps < e <= pe for ps, pe in pseudo_spans):
+            got.append((t, s, e, m.group(0)))
+    if len(_MATCH_MEMO) >= MATCH_MEMO_SIZE:
+        _MATCH_MEMO.clear()
+    _MATCH_MEMO[text] = got
+    return got
+
+
 def _triggers(text: str, hit: Hit) -> set[str]:
     found: set[str] = set()
-    pseudo_spans = [m.span() for t in TRIGGERS if t.category == "pseudo" for m in t.pattern.finditer(text)]
     low_hit = (hit.start, hit.end)
-    for trig in TRIGGERS:
-        if trig.category == "pseudo":
-            continue
-        for m in trig.pattern.finditer(text):
-            s, e = m.span()
-            if any(ps <= s < pe or ps < e <= pe for ps, pe in pseudo_spans):
+    for trig, s, e, matched in _trigger_matches(text):
+        if s < low_hit[1] and e > low_hit[0]:
+            if trig.category == "resolved" and not _inside_failure_phrase(matched):
+                found.add("resolved")
+            continue  # a trigger inside the hit belongs to the failure phrase itself
+        if trig.category == "resolved":
+            if _same_clause(text, s, e, hit):
+                found.add("resolved")
+        elif trig.direction in ("forward", "both") and e <= hit.start:
+            gap = text[e:hit.start]
+            if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap) \
+                    and (trig.category != "conditional" or _conditional_ok(gap)):
+                found.add(trig.category)
+        elif trig.direction in ("backward", "both") and s >= hit.end:
+            gap = text[hit.end:s]
+            if trig.category in ("zero", "metric"):
+                if s == hit.end or not gap.strip(" *_|:=`"):
+                    found.add(trig.category)
                 continue
-            if s < low_hit[1] and e > low_hit[0]:
-                if trig.category == "resolved" and not _inside_failure_phrase(text, m, hit):
-                    found.add("resolved")
-                continue  # a trigger inside the hit belongs to the failure phrase itself
-            if trig.category == "resolved":
-                if _same_clause(text, s, e, hit):
-                    found.add("resolved")
-            elif trig.direction in ("forward", "both") and e <= hit.start:
-                gap = text[e:hit.start]
-                if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap) \
-                        and (trig.category != "conditional" or _conditional_ok(gap)):
-                    found.add(trig.category)
-            elif trig.direction in ("backward", "both") and s >= hit.end:
-                gap = text[hit.end:s]
-                if trig.category in ("zero", "metric"):
-                    if s == hit.end or not gap.strip(" *_|:=`"):
-                        found.add(trig.category)
-                    continue
-                if trig.category == "conditional":
-                    if s == hit.end or (_words_between(gap) <= 0):
-                        found.add("conditional")
-                    continue
-                if trig.category == "dismissed":
-                    if _words_between(gap) <= trig.scope and not SENTENCE_END.search(gap):
-                        found.add("dismissed")
-                elif _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
-                    found.add(trig.category)
-    if _trigger("metric", "backward").match(text[hit.end:]):
+            if trig.category == "conditional":
+                if s == hit.end or (_words_between(gap) <= 0):
+                    found.add("conditional")
+                continue
+            if trig.category == "dismissed":
+                if _words_between(gap) <= trig.scope and not SENTENCE_END.search(gap):
+                    found.add("dismissed")
+            elif _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
+                found.add(trig.category)
+    rest = text[hit.end:]
+    if METRIC_BACK.match(rest):
         found.add("metric")
-    if "zero" not in found and _trigger("zero", "backward").match(text[hit.end:]):
+    if "zero" not in found and ZERO_BACK.match(rest):
         found.add("zero")
-    if "conditional" not in found and _trigger("conditional", "backward").match(text[hit.end:]) \
-            and hit.start <= _lead_len(text) + 2:
+    if "conditional" not in found and CONDITIONAL_BACK.match(rest) and hit.start <= _lead_len(text) + 2:
         found.add("conditional")
     return found
 
@@ -240,13 +290,18 @@ def _trigger(category: str, direction: str) -> re.Pattern[str]:
     return next(t.pattern for t in TRIGGERS if t.category == category and t.direction == direction)
 
 
+METRIC_BACK = _trigger("metric", "backward")
+ZERO_BACK = _trigger("zero", "backward")
+CONDITIONAL_BACK = _trigger("conditional", "backward")
+
+
 def _lead_len(text: str) -> int:
     return len(text) - len(_stripped(text))
 
 
-def _inside_failure_phrase(text: str, m: re.Match[str], hit: Hit) -> bool:
+def _inside_failure_phrase(matched: str) -> bool:
     # "no longer works": the trigger is part of the failure, not a resolution
-    return m.group(0).lower() == "no longer"
+    return matched.lower() == "no longer"
 
 
 def _conditional_ok(gap: str) -> bool:
@@ -265,7 +320,27 @@ def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
 
 def is_resolution_statement(entry: Entry) -> bool:
     """An entry that reports a fix or success, with no failure of its own ('Gateway now running ✅')."""
-    return bool(RESOLUTION_CUE.search(entry.masked)) and not PSEUDO.search(entry.masked)
+    text = entry.masked
+    got = _RESOLUTION_MEMO.get(text)
+    if got is None:
+        got = _resolution_statement(text)
+        if len(text) <= MEMO_TEXT_CHARS:   # asked of nearly every entry; log lines repeat
+            if len(_RESOLUTION_MEMO) >= MEMO_TEXTS:
+                _RESOLUTION_MEMO.clear()
+            _RESOLUTION_MEMO[text] = got
+    return got
+
+
+MEMO_TEXTS = 20_000
+MEMO_TEXT_CHARS = 400
+_RESOLUTION_MEMO: dict[str, bool] = {}
+
+
+def _resolution_statement(text: str) -> bool:
+    if not text.isascii():
+        return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text)
+    low = text.lower()
+    return bool(RESOLUTION_CUE_TWIN.search(low)) and not PSEUDO_TWIN.search(low)
 
 
 RESOLUTION_CUE = re.compile(
@@ -284,8 +359,13 @@ STRONG_CUE = re.compile(
     r"|up and running|re-?enabled|reconnected|responsive again|responding again)\b", re.I)
 
 
+RESOLUTION_CUE_TWIN = ascii_twin(RESOLUTION_CUE)
+PSEUDO_TWIN = ascii_twin(PSEUDO)
+STRONG_CUE_TWIN = ascii_twin(STRONG_CUE)
+
+
 def strong_resolution(entry: Entry) -> bool:
-    return bool(STRONG_CUE.search(entry.masked))
+    return bool(_search(STRONG_CUE, STRONG_CUE_TWIN, entry.masked))
 
 
 def lead_in_rule(entry: Entry) -> bool:
@@ -294,10 +374,14 @@ def lead_in_rule(entry: Entry) -> bool:
     return t.endswith(":") and bool(RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)))
 
 
-def section_rule(heading: str) -> bool:
-    return bool(re.search(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
+SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
                           r"|principles?|lessons?(?: learned)?|best practices?|checklist|instructions?|how to"
-                          r"|what to|do'?s and don'?ts|conventions?|prevention)\b", heading, re.I))
+                          r"|what to|do'?s and don'?ts|conventions?|prevention)\b", re.I)
+SECTION_RULE_TWIN = ascii_twin(SECTION_RULE)
+
+
+def section_rule(heading: str) -> bool:
+    return bool(_search(SECTION_RULE, SECTION_RULE_TWIN, heading))
 
 
 def _stripped_full(s: str) -> str:

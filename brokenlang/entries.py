@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from itertools import accumulate
 
 from .models import Entry
 
@@ -46,10 +47,14 @@ TEXT_KEYS = re.compile(r"(?i)^(msg|message|text|content|error|err|summary|note|b
 
 def split_lines(text: str) -> list[str]:
     """Lines split at CRLF, CR or LF only (never at form feeds or U+2028)."""
-    return LINE_BREAK.split(text)
+    # without a CR the only break is LF, which str.split finds much faster
+    return LINE_BREAK.split(text) if "\r" in text else text.split("\n")
 
 
 def line_offsets(lines: list[str], text: str) -> list[int]:
+    if "\r" not in text:
+        # every line but the last ends in one LF
+        return list(accumulate([len(ln) + 1 for ln in lines[:-1]], initial=0))
     offs, pos = [], 0
     for ln in lines:
         offs.append(pos)
@@ -61,11 +66,27 @@ def line_offsets(lines: list[str], text: str) -> list[int]:
     return offs
 
 
+NOT_LF = re.compile(r"[^\n]")
+
+
+def _blank(m: re.Match[str]) -> str:
+    s = m.group(0)
+    return NOT_LF.sub(" ", s) if "\n" in s else " " * len(s)
+
+
 def mask(text: str) -> str:
     """Blank inline code, URLs and HTML comments, keeping offsets (same length)."""
-    def blank(m: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", m.group(0))
-    return URL.sub(blank, INLINE_CODE.sub(blank, HTML_COMMENT.sub(blank, text)))
+    # each pattern needs its literal marker: skip the regex scan when the marker is absent
+    if "<!--" in text:
+        text = HTML_COMMENT.sub(_blank, text)
+    if "`" in text:
+        text = INLINE_CODE.sub(_blank, text)
+    return URL.sub(_blank, text) if _may_have_url(text) else text
+
+
+def _may_have_url(text: str) -> bool:
+    """False when URL cannot match: each of its branches needs '://' or 'www.'."""
+    return "://" in text or "www." in text
 
 
 def split(path: str, text: str) -> list[Entry]:
@@ -105,22 +126,27 @@ def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterat
                 break
     while i < n:
         line = lines[i]
-        if not line.strip() or HR.match(line):
+        if not line.strip():
             i += 1
             continue
-        fence = FENCE.match(line)
+        c = line.lstrip(" \t")[0]   # the line has a non-blank character
+        if c in HR_LEAD and HR.match(line):
+            i += 1
+            continue
+        fence = FENCE.match(line) if c in FENCE_LEAD else None
         if fence:
             j = _fence_end(lines, i, fence.group(2))
             yield from _fenced(path, text, lines, offs, i, j, fence.group(3).lower(), section)
             i = j
             continue
-        h = HEADING.match(line)
+        h = HEADING.match(line) if c == "#" else None
         if h:
             section = h.group(2).strip()
             yield _entry(path, "heading", text, lines, offs, i, i + 1, section, len(h.group(1)))
             i += 1
             continue
-        if i + 1 < n and SETEXT.match(lines[i + 1]) and not LIST_ITEM.match(line) and not line.lstrip().startswith("|"):
+        if i + 1 < n and lines[i + 1].lstrip(" ").startswith(SETEXT_LEAD) and SETEXT.match(lines[i + 1]) \
+                and not _item(line, c) and not line.lstrip().startswith("|"):
             section = line.strip()
             level = 1 if lines[i + 1].strip().startswith("=") else 2
             yield _entry(path, "heading", text, lines, offs, i, i + 2, section, level)
@@ -131,7 +157,7 @@ def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterat
                 yield _entry(path, "table_row", text, lines, offs, i, i + 1, section)
             i += 1
             continue
-        item = LIST_ITEM.match(line)
+        item = _item(line, c)
         j = i + 1
         if item:
             indent = len(item.group(1).expandtabs(4))
@@ -163,12 +189,26 @@ def _fenced(path: str, text: str, lines: list[str], offs: list[int], i: int, j: 
     yield from _log_records(path, text, lines, offs, i + 1, body_end, section)
 
 
+# What a line that a pattern matches starts with after spaces and tabs: lines that start
+# with anything else skip that regex (most lines of prose and logs).
+HR_LEAD = "-*_"
+FENCE_LEAD = "`~"
+ITEM_LEAD = "-*+•"
+SETEXT_LEAD = ("=", "-")
+
+
+def _item(line: str, c: str) -> re.Match[str] | None:
+    """LIST_ITEM.match(line), given c, the line's first character after spaces and tabs."""
+    return LIST_ITEM.match(line) if c in ITEM_LEAD or c.isdecimal() else None
+
+
 def _continues_item(line: str, indent: int) -> bool:
     if not line.strip():
         return False
-    if HEADING.match(line) or FENCE.match(line) or line.lstrip().startswith("|") or HR.match(line):
+    c = line.lstrip(" \t")[0]
+    if _block_start(line, c):
         return False
-    item = LIST_ITEM.match(line)
+    item = _item(line, c)
     if item:
         return False  # a nested or sibling item is its own entry
     lead = len(line) - len(line.lstrip())
@@ -178,14 +218,16 @@ def _continues_item(line: str, indent: int) -> bool:
 def _continues_paragraph(prev: str, line: str) -> bool:
     if not line.strip():
         return False
-    if _block_start(line) or LIST_ITEM.match(line):
+    c = line.lstrip(" \t")[0]
+    if _block_start(line, c) or _item(line, c):
         return False
     # a hard break or a `**Field:**` line starts a new statement
     return not (prev.endswith(("  ", "\\")) or FIELD_LINE.match(line))
 
 
-def _block_start(line: str) -> bool:
-    return bool(HEADING.match(line) or FENCE.match(line) or line.lstrip().startswith("|") or HR.match(line))
+def _block_start(line: str, c: str) -> bool:
+    return bool((c == "#" and HEADING.match(line)) or (c in FENCE_LEAD and FENCE.match(line))
+                or line.lstrip().startswith("|") or (c in HR_LEAD and HR.match(line)))
 
 
 def _log_records(path: str, text: str, lines: list[str], offs: list[int], a: int, b: int,
@@ -214,7 +256,7 @@ def _log_records(path: str, text: str, lines: list[str], offs: list[int], a: int
 
 
 def _mask_log(body: str) -> str:
-    return URL.sub(lambda m: " " * len(m.group(0)), body)
+    return URL.sub(lambda m: " " * len(m.group(0)), body) if _may_have_url(body) else body
 
 
 def _jsonl(path: str, text: str) -> Iterator[Entry]:

@@ -4,8 +4,12 @@ share the subject 'deploy'."""
 from __future__ import annotations
 
 import re
+from itertools import chain
+
+from .context import ascii_twin
 
 WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]", re.I)
+WORD_TWIN = ascii_twin(WORD)
 STOP = frozenset("""
 a an the and or but if then else of to in on at by for with from into onto over under about after before
 as is are was were be been being am do does did done doing have has had having it its it's this that these
@@ -46,21 +50,41 @@ def stem(w: str) -> str:
 
 def words(text: str) -> list[str]:
     """Subject words in order (lowercased, stemmed; identifiers kept whole)."""
-    out: list[str] = []
-    memo = _MEMO
-    for raw in WORD.findall(text.lower()):
-        got = memo.get(raw)
-        if got is None:
-            got = _word(raw)
-            if len(memo) >= MEMO_WORDS:
-                memo.clear()
-            memo[raw] = got
-        out.extend(got)
-    return out
+    got = _TEXT_MEMO.get(text)
+    if got is None:
+        got = _words(text)
+        if len(text) <= MEMO_TEXT_CHARS:   # log lines and headings repeat; long paragraphs seldom do
+            if len(_TEXT_MEMO) >= MEMO_TEXTS:
+                _TEXT_MEMO.clear()
+            _TEXT_MEMO[text] = got
+    return list(got)
+
+
+MEMO_TEXTS = 20_000
+MEMO_TEXT_CHARS = 400
+_TEXT_MEMO: dict[str, tuple[str, ...]] = {}
+
+
+def _words(text: str) -> tuple[str, ...]:
+    low = text.lower()
+    # on lowercased ASCII, WORD's re.I changes nothing and only costs time
+    raws = (WORD_TWIN if low.isascii() else WORD).findall(low)
+    return tuple(chain.from_iterable(map(_MEMO.__getitem__, raws)))
+
+
+class _WordMemo(dict[str, tuple[str, ...]]):
+    """raw word -> _word(raw), computed on first use (a text has many words, few new ones)."""
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        got = _word(raw)
+        if len(self) >= MEMO_WORDS:
+            self.clear()
+        self[raw] = got
+        return got
 
 
 MEMO_WORDS = 200_000
-_MEMO: dict[str, tuple[str, ...]] = {}
+_MEMO = _WordMemo()
 SEPARATORS = re.compile(r"[-_/.]+")
 
 

@@ -106,3 +106,19 @@ def test_resolution_statements(text, expected):
 def test_lead_in_rules(text, expected):
     (entry,) = split("n.md", text)
     assert lead_in_rule(entry) is expected
+
+
+def test_ascii_twin_refuses_cased_literals() -> None:
+    import re
+
+    from brokenlang.context import ascii_twin
+    with pytest.raises(ValueError):
+        ascii_twin(re.compile(r"\bFixed\b", re.I))
+    assert not ascii_twin(re.compile(r"\bfixed\S", re.I)).flags & re.I
+
+
+@pytest.mark.parametrize("text", ["Deploy FIXED", "deploy \u017folved", "Gateway O\u212a", "gateway ok", "not fixed"])
+def test_resolution_cue_same_on_ascii_fast_path_and_unicode(text: str) -> None:
+    from brokenlang.context import PSEUDO, RESOLUTION_CUE
+    e = split("a.md", text)[0]
+    assert is_resolution_statement(e) == (bool(RESOLUTION_CUE.search(e.masked)) and not PSEUDO.search(e.masked))

@@ -68,3 +68,12 @@ def test_entry_text_and_offset_round_trip():
     text = "# H\n\n- one\n  two\n\npara\n"
     for e in split("x.md", text):
         assert text[e.offset:e.offset + len(e.text)] == e.text
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\n", "a\nb\n\nc", "a\r\nb\rc\n", "\r\r\n\n"])
+def test_line_offsets_point_at_each_line(text: str) -> None:
+    from brokenlang.entries import line_offsets
+    lines = split_lines(text)
+    offs = line_offsets(lines, text)
+    assert [text[o:o + len(ln)] for o, ln in zip(offs, lines, strict=True)] == lines
+    assert offs == sorted(offs) and len(offs) == len(lines)
