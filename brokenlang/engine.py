@@ -7,8 +7,9 @@ one of those literals must occur in the text (lowercased for LOWER) as a whole t
 a REGEX token, the regex without its anchors must match; a phrase must occur with the
 spaces taken out. These literals and regexes (*atoms*) are compiled into RE2 sets. A text
 in which no unit has all its conditions never reaches spaCy; otherwise spaCy runs only
-the units whose conditions hold. spaCy matches each pattern on its own, so the hits are
-spaCy's hits, by construction, because:
+the units whose conditions hold (a set of units that recurs in one combined Matcher,
+matcher.UnitMatcher). spaCy matches each pattern on its own, so the hits are spaCy's
+hits, by construction, because:
 
 * a spaCy token is a substring of the text, and `str.lower` works character by character
   except for "Σ" (final sigma), "İ" (two characters) and the Kelvin sign (lowercases to
@@ -46,6 +47,8 @@ UNSAFE_CASE = re.compile("[Σİ\u212a]")   # str.lower is not one-to-one per cha
 RE2_SPACE = re.compile(r"[\t\n\f\r ]+")   # RE2's \s
 ASCII_LETTER = re.compile(r"[A-Za-z]")
 LETTER_RUN = re.compile(r"[A-Za-z]+")
+# UTF-8 bytes with every byte but an ASCII letter made a space: split(), its runs of ASCII letters
+LETTERS_ONLY = bytes(b if ASCII_LETTER.fullmatch(chr(b)) else 0x20 for b in range(256))
 NOT_LETTER_BEFORE, NOT_LETTER_AFTER = r"(?:^|[^A-Za-z])", r"(?:[^A-Za-z]|$)"
 # str.isspace(), where spaCy's tokenizer cuts a text into words and whitespace tokens
 SPACE_CLASS = r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -298,23 +301,31 @@ def _commonness(atom: Atom) -> float:
 
 
 class Prefilter:
-    """The compiled plan: which units can match a text."""
+    """The compiled plan: which units can match a text.
+
+    Per text, each subject (the text, the lowercased text) is UTF-8 encoded once for all
+    RE2 calls (re2 encodes a str on every call). The LOWER words present are the runs of
+    ASCII letters of the lowercased text (LETTERS_ONLY: one bytes.translate and split)
+    that are LOWER words (one set intersection): for a text without UNSAFE_CASE
+    characters, `str.lower` maps ASCII letters, and only them, to ASCII letters one for
+    one, so these runs are the lowercased runs of the text. Every other atom, a TEXT word
+    as the regex of a whole run (_atom_regex), is found by one RE2 set per space."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.n_units = len(plan.units)
-        self._words: dict[str, dict[str, int]] = {LOWER: {}, TEXT: {}}
+        self._lower_words = {a.value.encode(): i for i, a in enumerate(plan.atoms)
+                             if a.space == LOWER and a.kind == "word"}
+        self._lower_keys = frozenset(self._lower_words)
         self._sets: dict[str, Any] = {}
         self._any: dict[str, Any] = {}
         self._ids: dict[str, list[int]] = {}
-        for i, atom in enumerate(plan.atoms):
-            if atom.kind == "word":
-                self._words[atom.space][atom.value] = i
         for space in (LOWER, TEXT):
-            ids = [i for i, a in enumerate(plan.atoms) if a.space == space and a.kind == "re"]
+            ids = [i for i, a in enumerate(plan.atoms)
+                   if a.space == space and not (space == LOWER and a.kind == "word")]
             if not ids:
                 continue
-            patterns = [plan.atoms[i].value for i in ids]
+            patterns = [_atom_regex(plan.atoms[i]) for i in ids]
             atom_set = re2.Set.SearchSet(_options())
             for p in patterns:
                 atom_set.Add(p)
@@ -323,48 +334,67 @@ class Prefilter:
             self._sets[space] = atom_set
         self._sequences: dict[int, Any] = {}   # compiled on first use
         # Each unit is looked at only when an atom of its rarest condition (its anchor)
-        # occurs, so common words ("a", "the") do not bring every unit up.
-        self._conditions = [tuple(frozenset(c) for c in unit.conditions) for unit in plan.units]
+        # occurs, so common words ("a", "the") do not bring every unit up; its other
+        # conditions are then tried rarest first, so that a failing one is found early.
+        self._rest: list[tuple[frozenset[int], ...]] = []
+        weight: dict[int, float] = {}
+        for unit in plan.units:
+            rest = [c for i, c in enumerate(unit.conditions) if i != unit.anchor]
+            for c in rest:
+                for a in c:
+                    if a not in weight:
+                        weight[a] = _commonness(plan.atoms[a])
+            rest.sort(key=lambda c: sum(weight[a] for a in c))
+            self._rest.append(tuple(frozenset(c) for c in rest))
         self.always = [u for u, unit in enumerate(plan.units) if not unit.conditions]
         self._by_atom: dict[int, list[int]] = {}
         for u, unit in enumerate(plan.units):
             if unit.conditions:
                 for a in unit.conditions[unit.anchor]:
                     self._by_atom.setdefault(a, []).append(u)
+        self._anchors = frozenset(self._by_atom)
 
     def units(self, text: str) -> list[int]:
         """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
         if UNSAFE_CASE.search(text):
             return list(range(self.n_units))
-        subjects = {TEXT: text, LOWER: text.lower()}
-        runs = set(LETTER_RUN.findall(text))
-        words = self._words
-        present = {words[TEXT][r] for r in runs if r in words[TEXT]}
-        present.update(words[LOWER][w] for w in {r.lower() for r in runs} if w in words[LOWER])
+        subjects = {TEXT: text.encode(), LOWER: text.lower().encode()}
+        words = self._lower_words
+        runs = subjects[LOWER].translate(LETTERS_ONLY).split()
+        present = set(map(words.__getitem__, self._lower_keys.intersection(runs)))
         for space, atom_set in self._sets.items():
             found = atom_set.Match(subjects[space])
             if found:
-                ids = self._ids[space]
-                present.update([ids[i] for i in found])
+                present.update(map(self._ids[space].__getitem__, found))
             elif self._alternation(space).search(subjects[space]) is not None:
                 # RE2::Set gives up (DFA out of memory) the way it says "no match": when the
                 # plain alternation disagrees, take every atom of this space as present
                 present.update(self._ids[space])
-        candidates = set(self.always)
-        by_atom, conditions = self._by_atom, self._conditions
-        for a in present:
-            for u in by_atom.get(a, ()):
-                if u not in candidates and all(not present.isdisjoint(c) for c in conditions[u]):
-                    candidates.add(u)
-        return sorted(u for u in candidates if self._sequence_holds(u, subjects))
+        candidates = [u for u in self.always if self._sequence_holds(u, subjects)]
+        if not present:
+            return candidates
+        by_atom, rest = self._by_atom, self._rest
+        tried: set[int] = set()
+        for a in self._anchors.intersection(present):
+            for u in by_atom[a]:
+                if u in tried:
+                    continue
+                tried.add(u)
+                for c in rest[u]:
+                    if present.isdisjoint(c):
+                        break
+                else:
+                    if self._sequence_holds(u, subjects):
+                        candidates.append(u)
+        return sorted(candidates)
 
     def _alternation(self, space: str) -> Any:
         if space not in self._any:
-            patterns = [self.plan.atoms[i].value for i in self._ids[space]]
+            patterns = [_atom_regex(self.plan.atoms[i]) for i in self._ids[space]]
             self._any[space] = re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
         return self._any[space]
 
-    def _sequence_holds(self, u: int, subjects: dict[str, str]) -> bool:
+    def _sequence_holds(self, u: int, subjects: dict[str, bytes]) -> bool:
         unit = self.plan.units[u]
         if not unit.sequence:
             return True
@@ -372,6 +402,11 @@ class Prefilter:
         if rx is None:
             rx = self._sequences[u] = re2.compile(unit.sequence, options=_options())
         return rx.search(subjects[unit.space]) is not None
+
+
+def _atom_regex(atom: Atom) -> str:
+    """The regex of an atom looked for by RE2: a word is a whole run of ASCII letters."""
+    return NOT_LETTER_BEFORE + re2.escape(atom.value) + NOT_LETTER_AFTER if atom.kind == "word" else atom.value
 
 
 class FastMatcher:
@@ -422,13 +457,14 @@ class FastMatcher:
     def match_all(self, text: str) -> list[Span]:
         """Every (rule, start, end) spaCy finds, overlaps included (order may differ)."""
         self.texts += 1
-        units = self.prefilter.units(plain(text))
+        seen = plain(text)
+        units = self.prefilter.units(seen)
         if not units:
             return []
         self.spacy_texts += 1
         if self.spacy_texts % FRESH_VOCAB_EVERY == 0:
             self._spacy = None   # bounded memory on a huge log (the patterns stay validated)
-        return list(self.spacy().match_all(text, units))
+        return list(self.spacy().match_all(text, units, seen))
 
     def match(self, text: str) -> list[Span]:
         got = self._memo.get(text)

@@ -85,7 +85,11 @@ class UnitMatcher(SpacyMatcher):
     in rule order: each rule's patterns, then its phrases), so that a caller that knows
     which units can match a text (engine.py) runs only those. spaCy matches each pattern
     on its own, so the union over the units that can match is spaCy's whole answer. A
-    unit is built when first used; `validate()` builds them all."""
+    unit is built when first used; `validate()` builds them all.
+
+    A set of units asked for COMBINE_AFTER times gets one Matcher holding all its token
+    patterns (a SpacyMatcher restricted to them): one walk over the doc instead of one per
+    unit, and the same hits, since each pattern is still matched on its own."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         import spacy
@@ -100,6 +104,8 @@ class UnitMatcher(SpacyMatcher):
             self._specs += [(rule, False, p) for p in rule.patterns]
             self._specs += [(rule, True, p) for p in rule.phrases]
         self.units: list[Any] = [None] * len(self._specs)
+        self._seen: dict[tuple[int, ...], int] = {}     # how often each set of units was asked for
+        self._combined: dict[tuple[int, ...], list[Any]] = {}   # its matchers, once combined
 
     def validate(self) -> None:
         """spaCy checks every pattern (the units themselves are built when used)."""
@@ -129,25 +135,55 @@ class UnitMatcher(SpacyMatcher):
                             rule.source, rule.line) from None
         return unit
 
-    def match_all(self, text: str, units: Sequence[int] | None = None) -> list[tuple[str, int, int]]:
+    def match_all(self, text: str, units: Sequence[int] | None = None,
+                  plain_text: str | None = None) -> list[tuple[str, int, int]]:
         """Every (rule, start, end) the given units (default: all) find, overlaps included.
-        A very long entry (a minified line, a pasted blob) is matched in overlapping windows."""
+        `plain_text`: plain(text), when the caller has it. A very long entry (a minified
+        line, a pasted blob) is matched in overlapping windows."""
+        matchers = self._matchers(range(len(self.units)) if units is None else units)
         if len(text) <= WINDOW:
-            return self._match_window(text, units)
+            return self._match_window(plain(text) if plain_text is None else plain_text, matchers)
         found: set[tuple[str, int, int]] = set()
         for start, end in windows(text):
-            found.update((r, s + start, e + start) for r, s, e in self._match_window(text[start:end], units))
+            found.update((r, s + start, e + start) for r, s, e in self._match_window(plain(text[start:end]), matchers))
         return sorted(found, key=lambda x: (x[1], x[2], x[0]))
 
-    def _match_window(self, text: str, units: Sequence[int] | None) -> list[tuple[str, int, int]]:
-        doc = self.nlp.make_doc(plain(text))
+    def _matchers(self, units: Sequence[int]) -> list[Any]:
+        """The spaCy matchers that together find what `units` find."""
+        key = tuple(units)
+        got = self._combined.get(key)
+        if got is not None:
+            return got
+        patterns = [u for u in key if not self._specs[u][1]]
+        if len(self._seen) >= COMBINED_SETS * COMBINE_AFTER:
+            self._seen.clear()   # bounded memory when the sets keep changing
+        seen = self._seen[key] = self._seen.get(key, 0) + 1
+        if len(patterns) < 2 or seen < COMBINE_AFTER:
+            return [self._unit(u) for u in key]
+        from spacy.matcher import Matcher
+
+        combined = Matcher(self.nlp.vocab, validate=False)   # each pattern was validated by its own unit
+        for u in patterns:
+            self._unit(u)
+            rule, _, spec = self._specs[u]
+            combined.add(rule.id, [[self._token(t) for t in spec]])
+        got = [combined, *(self._unit(u) for u in key if self._specs[u][1])]
+        if len(self._combined) >= COMBINED_SETS:
+            self._combined.clear()   # bounded memory when the sets keep changing
+        self._combined[key] = got
+        return got
+
+    def _match_window(self, text: str, matchers: list[Any]) -> list[tuple[str, int, int]]:
+        doc = self.nlp.make_doc(text)
         spans: list[tuple[str, int, int]] = []
-        for u in range(len(self.units)) if units is None else units:
-            for key, s, e in self._unit(u)(doc):
+        for matcher in matchers:
+            for key, s, e in matcher(doc):
                 spans.append((self.nlp.vocab.strings[key], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
         return spans
 
 
+COMBINE_AFTER = 8        # uses of a set of units before it gets one Matcher (building one takes ~1 ms)
+COMBINED_SETS = 2_048    # combined Matchers kept (all dropped when full)
 WINDOW = 100_000   # characters tokenized at once (spaCy refuses texts over 1,000,000)
 OVERLAP = 2_000    # longer than any failure phrase, so none is cut in two
 

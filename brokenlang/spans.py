@@ -12,14 +12,23 @@ EMPHASIS = re.compile(r"(?<![\w*_])(?:\*{1,3}|_{1,3})(?=[^\s*_])|(?<=[^\s*_])(?:
 
 def plain(text: str) -> str:
     """What the matchers see: same length and offsets, emphasis blanked, and U+FFFD for
-    undecodable bytes (spaCy cannot hash lone surrogates)."""
-    text = EMPHASIS.sub(lambda m: " " * len(m.group(0)), text)
-    return SURROGATES.sub("\ufffd", text)
+    undecodable bytes (spaCy cannot hash lone surrogates). Each regex is skipped when a
+    C-level test shows it cannot match: every EMPHASIS match holds a "*" or "_", and a
+    surrogate is not ASCII."""
+    if "*" in text or "_" in text:
+        text = EMPHASIS.sub(_blank, text)
+    return text if text.isascii() else SURROGATES.sub("\ufffd", text)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
 
 
 def select_spans(spans: list[tuple[str, int, int]], order: dict[str, int]) -> list[tuple[str, int, int]]:
     """Longest first, then leftmost, then rule order; keep those that do not overlap.
     Kept spans are disjoint, so one bisection finds the only neighbours that could overlap."""
+    if not spans:
+        return []
     starts: list[int] = []
     ends: list[int] = []
     kept: list[tuple[str, int, int]] = []

@@ -150,6 +150,49 @@ def test_match_keeps_spacys_choice_of_overlapping_spans(fast: engine.FastMatcher
         assert fast.match(t) == reference.match(t), t
 
 
+def test_lowercasing_keeps_runs_of_ascii_letters() -> None:
+    """Prefilter looks for LOWER words among the letter runs of the lowercased text: that
+    holds because, but for UNSAFE_CASE, `str.lower` maps every character to one character
+    that is an ASCII letter exactly when the character is."""
+    odd = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or engine.UNSAFE_CASE.match(c):
+            continue
+        low = c.lower()
+        if len(low) != 1 or bool(engine.ASCII_LETTER.fullmatch(low)) != bool(engine.ASCII_LETTER.fullmatch(c)):
+            odd.append(c)
+    assert odd == []
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text())
+def test_letters_only_gives_the_letter_runs(text: str) -> None:
+    runs = text.encode().translate(engine.LETTERS_ONLY).split()
+    assert [r.decode() for r in runs] == engine.LETTER_RUN.findall(text)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["*", "_", "**", " ", "a", "B", "\n", "é", "\udce9", ":", "x_y"])).map("".join))
+def test_plain_skips_only_regexes_that_cannot_match(text: str) -> None:
+    from brokenlang import spans
+
+    full = spans.SURROGATES.sub("\ufffd", spans.EMPHASIS.sub(lambda m: " " * len(m.group(0)), text))
+    assert spans.plain(text) == full
+
+
+def test_combined_unit_matchers_give_the_same_hits(monkeypatch: pytest.MonkeyPatch, reference: SpacyMatcher) -> None:
+    """A set of units asked for often is matched by one combined spaCy Matcher
+    (matcher.UnitMatcher._matchers): here every set, from its first use."""
+    from brokenlang import matcher
+
+    monkeypatch.setattr(matcher, "COMBINE_AFTER", 1)
+    fast = engine.FastMatcher(RULES)
+    texts = [t for r in RULES for t in (*r.match_examples, *r.no_match_examples)] + TRICKY
+    assert_same(fast, reference, texts)
+    assert any(len(ms) < len(key) for key, ms in fast.spacy()._combined.items())
+
+
 # -- whole scans ---------------------------------------------------------------------------
 
 @pytest.fixture
