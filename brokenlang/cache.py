@@ -27,8 +27,9 @@ from .models import Rule
 
 TOOL_DIR = ".brokenlang"
 SHARDED = ("file",)   # many values: kept in folders by the key's first two digits
+HEAD = 65   # a value file: the sha256 of the rest (hex) and a newline, then the JSON
 CACHE_DIR = "cache"
-FORMAT = 1
+FORMAT = 2
 
 
 class Cache:
@@ -40,11 +41,17 @@ class Cache:
         self.misses = 0
 
     def get(self, kind: str, key: str) -> Any:
+        """The value stored, or None. A value whose bytes are not those written (a digest
+        heads each file) is a miss: what is read back is exactly what `put` was given."""
         if self.folder is None:
             return None
         try:
-            with open(self._path(kind, key), encoding="utf-8") as fh:
-                value = json.load(fh)
+            with open(self._path(kind, key), "rb") as fh:
+                data = fh.read()
+            head, body = data[:HEAD], data[HEAD:]
+            if head != hashlib.sha256(body).hexdigest().encode("ascii") + b"\n":
+                raise ValueError("damaged")
+            value = json.loads(body)
         except (OSError, ValueError):
             self.misses += 1
             return None
@@ -64,10 +71,12 @@ class Cache:
                     fh.write("# brokenlang's cache: safe to delete\n*\n")
             import tempfile
 
+            # ASCII: surrogates (undecodable bytes) survive
+            body = json.dumps(value, separators=(",", ":")).encode("ascii")
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(value, fh, separators=(",", ":"))   # ASCII: surrogates (undecodable bytes) survive
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
                 os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):

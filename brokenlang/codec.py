@@ -4,6 +4,7 @@ anything that is not what `encode_*` wrote, so a damaged cache file is a miss.""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any
 
 from .findings import FileAnalysis, LocalHit
@@ -64,14 +65,17 @@ def _unhit(d: list[Any], n_statements: int) -> LocalHit:
     return LocalHit(_finding(finding), bool(settled), plain, section, _when(when), bool(strong), stmt)
 
 
+_INT_FIELDS = operator.itemgetter(*(Finding._fields.index(k) for k in ("line", "end_line", "column", "entry_line",
+                                                                       "entry_end_line")))
+_STR_FIELDS = operator.itemgetter(*(Finding._fields.index(k) for k in ("path", "rule", "severity", "state", "text",
+                                                                       "entry", "message", "fingerprint")))
+
+
 def _finding(d: Any) -> Finding:
-    if not isinstance(d, list) or len(d) != N_FINDING:
+    if type(d) is not list or len(d) != N_FINDING or {type(v) for v in _INT_FIELDS(d)} != {int} \
+            or {type(v) for v in _STR_FIELDS(d)} != {str}:
         raise ValueError("not a finding")
-    f = Finding(*d)
-    if not (isinstance(f.path, str) and isinstance(f.rule, str) and isinstance(f.message, str)
-            and all(type(n) is int for n in (f.line, f.end_line, f.column, f.entry_line, f.entry_end_line))):
-        raise ValueError("not a finding")
-    return f
+    return Finding._make(d)
 
 
 def _when(s: Any) -> dt.datetime:

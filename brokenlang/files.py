@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from . import ignore
@@ -76,15 +77,16 @@ def discover(paths: Sequence[str], *, root: str, include: Sequence[str] = DEFAUL
 
 
 def read_source(abspath: str, *, cwd: str, max_bytes: int = DEFAULT_MAX_BYTES,
-                root: str | None = None) -> SourceFile | Notice:
+                root: str | None = None, folders: Folders | None = None) -> SourceFile | Notice:
     """Read one file as text whose bytes round-trip exactly, or say why it was skipped.
 
     With `root`, the file is reached from the root one folder at a time without following
     any symlink, so a folder swapped for a link after discovery cannot lead outside.
+    `folders` (with `root`) keeps the last folder so reached open for the next file.
     """
     path = os.path.normpath(os.path.join(cwd, abspath))
     shown = display_path(path, cwd)
-    got = _read_bytes(path, max_bytes, root)
+    got = _read_bytes(path, max_bytes, root, folders)
     if isinstance(got, str):
         return Notice(shown, 0, got)
     data, mtime = got
@@ -97,10 +99,16 @@ def read_source(abspath: str, *, cwd: str, max_bytes: int = DEFAULT_MAX_BYTES,
 def display_path(abspath: str, cwd: str) -> str:
     """`abspath` relative to `cwd` with "/" separators when inside it, else absolute."""
     path = os.path.normpath(os.path.join(cwd, abspath))
-    for base in dict.fromkeys((os.path.normpath(cwd), os.path.realpath(cwd))):
+    for base in _bases(cwd):
         if _inside(path, base):
             return os.path.relpath(path, base).replace(os.sep, "/")
     return path
+
+
+@lru_cache(maxsize=16)
+def _bases(cwd: str) -> tuple[str, ...]:
+    # only names what is shown: a folder moved meanwhile makes a path absolute, nothing more
+    return tuple(dict.fromkeys((os.path.normpath(cwd), os.path.realpath(cwd))))
 
 
 class _Walker:
@@ -289,8 +297,14 @@ def _kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "special file")
 
 
-def _read_bytes(path: str, max_bytes: int, root: str | None) -> tuple[bytes, float] | str:
+def _read_bytes(path: str, max_bytes: int, root: str | None,
+                folders: Folders | None = None) -> tuple[bytes, float] | str:
     """The whole file and its mtime, or a notice message. Never opens a non-regular file."""
+    if folders is not None and root is not None:
+        got = folders.parent(path, root)
+        if isinstance(got, str):
+            return got
+        return _read_in(*got, max_bytes)
     parent = _open_parent(path, root)
     if isinstance(parent, str):
         return parent
@@ -300,6 +314,37 @@ def _read_bytes(path: str, max_bytes: int, root: str | None) -> tuple[bytes, flo
     finally:
         if dir_fd is not None:
             os.close(dir_fd)
+
+
+class Folders:
+    """The descriptor of the folder of the last file read (reached as _open_parent does),
+    kept for the next file of the same folder: files come folder by folder. It names the
+    folder that was reached then, so a later swap of a folder for a link changes nothing."""
+
+    def __init__(self) -> None:
+        self._folder: str | None = None
+        self._fd: int | None = None
+
+    def parent(self, path: str, root: str) -> tuple[int | None, str] | str:
+        folder, name = os.path.split(path)
+        if folder != self._folder:
+            self.close()
+            got = _open_parent(path, root)
+            if isinstance(got, str) or got[0] is None:   # no descriptors here: the path itself
+                return got
+            self._folder, self._fd = folder, got[0]
+        return self._fd, name
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        self._folder = self._fd = None
+
+    def __enter__(self) -> Folders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _open_parent(path: str, root: str | None) -> tuple[int | None, str] | str:
@@ -389,6 +434,8 @@ def _binary_reason(data: bytes) -> tuple[int, str] | None:
         line = data.count(b"\n", 0, nul) + 1
         return line, f"binary file skipped (NUL byte on line {line})"
     head = data[:DECODE_WINDOW]
+    if head.isascii():   # ASCII decodes with no escaped byte
+        return None
     # final=False holds back a multibyte character cut at the window's edge instead of counting it bad
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(head, final=False)
     bad = _ESCAPED.findall(text)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 import re
 from collections.abc import Sequence
@@ -53,8 +54,14 @@ def printable(text: str) -> str:
                        else f"\\u{ord(m.group(0)):04x}", text)
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
-    d: dict[str, Any] = {k: clean(getattr(f, k)) for k in FINDING_KEYS}
+_finding_values = operator.attrgetter(*FINDING_KEYS)
+
+
+def finding_dict(f: Finding, cleaned: bool = True) -> dict[str, Any]:
+    """The JSON object of a finding (`cleaned=False`: strings as they are, for a caller
+    that cleans the whole document at once)."""
+    values = _finding_values(f)
+    d: dict[str, Any] = dict(zip(FINDING_KEYS, map(clean, values) if cleaned else values, strict=True))
     if f.state == "ignored":
         d["reason"] = f.reason
     return d
@@ -71,20 +78,31 @@ def summary(report: Report, unused_suppressions: bool = False) -> dict[str, Any]
     return out
 
 
+# Where one object of a list ends and the next begins ('}, {"' cannot stand inside a
+# string: a quote there is written as \"); every object's first key is a key of its own.
+ITEM_EDGE, ITEM_EDGE_NL = '}, {"', '},\n  {"'
+
+
 def to_json(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> str:
     """One JSON object; each finding on a line of its own (readable, and written by the C
     encoder: an indented dump of a large report takes seconds)."""
-    parts = {"findings": [finding_dict(f) for f in report.findings],
-             "ignored": [finding_dict(f) for f in report.ignored] if show_ignored else [],
+    parts = {"findings": [finding_dict(f, cleaned=False) for f in report.findings],
+             "ignored": [finding_dict(f, cleaned=False) for f in report.ignored] if show_ignored else [],
              "summary": [summary(report, unused_suppressions)],
-             "notices": [{"path": clean(n.path), "line": n.line, "message": clean(n.message)}
-                         for n in report.notices]}
+             "notices": [{"path": n.path, "line": n.line, "message": n.message} for n in report.notices]}
     out = ['{"version": 1']
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     for key, items in parts.items():
-        body = ",\n  ".join(json.dumps(item, ensure_ascii=False) for item in items)
-        out.append(f'"{key}": {body}' if key == "summary" else
-                   f'"{key}": [\n  {body}\n ]' if items else f'"{key}": []')
-    return ",\n ".join(out) + "\n}"
+        if key == "summary":
+            out.append(f'"{key}": {encode(items[0])}')
+        elif not items:
+            out.append(f'"{key}": []')
+        else:   # one encoder call for the list, then a line per object (see ITEM_EDGE)
+            body = encode(items)[1:-1]
+            out.append(f'"{key}": [\n  ' + body.replace(ITEM_EDGE, ITEM_EDGE_NL) + "\n ]")
+    # The encoder writes strings as they are, so cleaning the document cleans each string
+    # (an escaped byte never sits beside another string's: quotes stand between them).
+    return clean(",\n ".join(out) + "\n}")
 
 
 def text_lines(report: Report, show_ignored: bool, color: bool) -> list[str]:

@@ -151,21 +151,22 @@ def collect(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress
     large: list[str] = []
     if progress:
         progress.stage("reading", len(found.files))
-    for path in found.files:
-        if progress:
-            progress.advance()
-        if config_mod.TOOL_DIR in path.split(os.sep):   # the ledger, journal and quarantine: never scanned
-            notices.append(Notice(files_mod.display_path(path, cwd), 0,
-                                  f"inside {config_mod.TOOL_DIR}/ (brokenlang's own files), never scanned"))
-            continue
-        if parallel.streamable(path) and _size(path) > cfg.max_file_bytes:
-            large.append(path)
-            continue
-        got = files_mod.read_source(path, cwd=cwd, max_bytes=cfg.max_file_bytes, root=root)
-        if isinstance(got, Notice):
-            notices.append(got)
-        else:
-            sources.append(got)
+    with files_mod.Folders() as folders:
+        for path in found.files:
+            if progress:
+                progress.advance()
+            if config_mod.TOOL_DIR in path.split(os.sep):   # the ledger, journal and quarantine: never scanned
+                notices.append(Notice(files_mod.display_path(path, cwd), 0,
+                                      f"inside {config_mod.TOOL_DIR}/ (brokenlang's own files), never scanned"))
+                continue
+            if parallel.streamable(path) and _size(path) > cfg.max_file_bytes:
+                large.append(path)
+                continue
+            got = files_mod.read_source(path, cwd=cwd, max_bytes=cfg.max_file_bytes, root=root, folders=folders)
+            if isinstance(got, Notice):
+                notices.append(got)
+            else:
+                sources.append(got)
     return Sources(cfg, ledger_path, root, sources, notices, tuple(large))
 
 

@@ -4,6 +4,7 @@ not matched again), worker processes (same hits, same order), huge logs read in 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import subprocess
@@ -105,6 +106,15 @@ BAD_VALUES = ['[["x"', "{}", "[]", "null", '[[1, 2, 3], null, null]', '{"stamps"
               '{"stamps": [[null, null]], "findings": [[1]], "ignored": [], "entries": 3}']
 
 
+def with_digest(text: str) -> bytes:
+    body = text.encode()
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def stored(path: Path) -> Any:
+    return json.loads(path.read_text("ascii").split("\n", 1)[1])
+
+
 def test_a_damaged_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
     root = workspace(tmp_path / "ws")
@@ -113,12 +123,15 @@ def test_a_damaged_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert len(values) == 3   # two files and the run
     for bad in BAD_VALUES:
         for p in values:
-            p.write_text(bad)
+            p.write_text(bad)   # no digest: a damaged file
         assert scan(root).findings == first.findings, bad
-    for p in values:   # well-formed values of another file: the path does not match
-        p.write_text(json.dumps([codec.encode_file(findings.analyse_file(
-            run.collect([str(root)], ScanOptions(cwd=str(root))).files[0], run.load_matcher(
-                run.collect([str(root)], ScanOptions(cwd=str(root))).config))), None, None]))
+        for p in values:
+            p.write_bytes(with_digest(bad))   # well stored, but not a value of its kind
+        assert scan(root).findings == first.findings, bad
+    src = run.collect([str(root)], ScanOptions(cwd=str(root)))
+    other = codec.encode_file(findings.analyse_file(src.files[0], run.load_matcher(src.config)))
+    for p in values:   # a well-formed value of another file: the path does not match
+        p.write_bytes(with_digest(json.dumps([other, None, None])))
     assert scan(root).findings == first.findings
     assert scan(root, cache=False).findings == first.findings
 
@@ -128,8 +141,8 @@ def test_cache_values_are_json_and_keep_undecodable_bytes(tmp_path: Path, monkey
     root = workspace(tmp_path / "ws")
     (root / "memory" / "latin.md").write_bytes(b"- caf\xe9 deploy failed with HTTP 500\n")
     first = scan(root)
-    stored = [json.loads(p.read_text("ascii")) for p in (tmp_path / "cache" / "file").rglob("*.json")]
-    assert any("caf\udce9" in h[2] for value in stored for h in value[0][5])
+    values = [stored(p) for p in (tmp_path / "cache" / "file").rglob("*.json")]
+    assert any("caf\udce9" in h[2] for value in values for h in value[0][5])
     (tmp_path / "cache").joinpath(*[p.name for p in (tmp_path / "cache").glob("run-*.json")]).unlink()
     assert scan(root).findings == first.findings   # from the files' values
 

@@ -129,3 +129,25 @@ def test_progress_bar_not_shown_for_quick_scans():
     bar.stage("reading", 3)
     bar.close()
     assert buf.getvalue() == ""
+
+
+@pytest.mark.parametrize("entry", [
+    '- deploy failed with HTTP 500}, {"path": "x"}',
+    '- deploy failed with HTTP 500 \\"}, {\\"',
+    "- deploy failed with HTTP 500 caf\udce9 \udcc3\udca9 ok",
+    "- deploy failed with HTTP 500 ~~~ 漢字 \u2028 \x1b[31m",
+])
+def test_json_has_one_finding_per_line_whatever_the_text(entry):
+    from brokenlang import report
+    from brokenlang.models import Finding
+
+    f = Finding("m.md", 1, 1, 3, "deploy.deploy_failed", "error", "open", "deploy failed", entry, 1, 1,
+                "2026-02-10", "filename", None, None, "open: x", "f" * 32)
+    rep = report.Report([f, f._replace(line=2)], [f._replace(state="ignored", reason="negated")], [], [], 2, 10,
+                        0.1, None, None)   # type: ignore[arg-type]
+    out = report.to_json(rep, show_ignored=True)
+    doc = json.loads(out)
+    assert [d["line"] for d in doc["findings"]] == [1, 2] and doc["ignored"][0]["reason"] == "negated"
+    assert doc["findings"][0] == {k: report.clean(getattr(f, k)) for k in report.FINDING_KEYS}
+    lines = out.split("\n")
+    assert [json.loads(ln.strip().rstrip(",")) for ln in lines[2:4]] == doc["findings"]
