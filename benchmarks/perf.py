@@ -193,9 +193,10 @@ def proselint_time(ws: Path, budget_mb: float) -> tuple[float, int]:
 
 
 def breakdown(ws: Path, cache: Path) -> None:
-    """Where the time of an unchanged re-scan and of its matching goes (in process)."""
+    """Where the time of an unchanged re-scan goes, and of a re-scan after one daily note
+    changed (in process, the cache warm)."""
     os.environ["BROKENLANG_CACHE_DIR"] = str(cache)
-    from brokenlang import findings, parallel, resolution, run
+    from brokenlang import findings, incremental, resolution, run
 
     spent: dict[str, float] = {}
 
@@ -208,21 +209,30 @@ def breakdown(ws: Path, cache: Path) -> None:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
         return wrapped
 
-    real = (run.collect, parallel.all_hits, findings.analyse, resolution.resolve_by_text)
-    run.collect = clock("read files", real[0])
-    parallel.all_hits = clock("matching (cache)", real[1])
-    findings.analyse = clock("analysis", real[2])
-    resolution.resolve_by_text = clock("  of which resolution by text", real[3])
+    names = ("read files", "whole-run cache", "file analyses (cache or computed)", "combine (all files)",
+             "  of which resolution by text")
+    real = (run.collect, incremental.cached_run, incremental.analyse_files, findings.combine,
+            resolution.resolve_by_text)
+    (run.collect, incremental.cached_run, incremental.analyse_files, findings.combine,
+     resolution.resolve_by_text) = (clock(n, f) for n, f in zip(names, real, strict=True))
+    note = sorted((ws / "memory").glob("*.md"))[-1]
+    before = note.read_bytes()
     try:
-        t0 = time.perf_counter()
-        r = run.scan(["."], run.ScanOptions(git_dates=False, cwd=str(ws)))
-        total = time.perf_counter() - t0
+        for label in ("unchanged", "one daily note changed"):
+            spent.clear()
+            if label != "unchanged":
+                note.write_bytes(before + b"- 23:59 the nightly export failed again\n")
+            t0 = time.perf_counter()
+            r = run.scan(["."], run.ScanOptions(git_dates=False, cwd=str(ws)))
+            total = time.perf_counter() - t0
+            print(f"  where an in-process re-scan's {total:.2f}s go, {label} ({r.entries} entries):")
+            for name in names:
+                secs = spent.get(name, 0.0)
+                print(f"    {name:<36} {secs:8.2f}s {100 * secs / total:5.1f}%")
     finally:
-        run.collect, parallel.all_hits, findings.analyse, resolution.resolve_by_text = real
-    print(f"  where an unchanged re-scan's {total:.2f}s go (in process, {r.entries} entries):")
-    for name in ("read files", "matching (cache)", "analysis", "  of which resolution by text"):
-        secs = spent.get(name, 0.0)
-        print(f"    {name:<32} {secs:8.2f}s {100 * secs / total:5.1f}%")
+        note.write_bytes(before)
+        (run.collect, incremental.cached_run, incremental.analyse_files, findings.combine,
+         resolution.resolve_by_text) = real
     os.environ.pop("BROKENLANG_CACHE_DIR", None)
     match_only(ws)
 

@@ -93,7 +93,7 @@ def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | Non
     level = fail_on or r.config.fail_on
     unused = list(r.unused_suppressions) if report_unused_suppressions else []
     if fmt == "json":
-        click.echo(rep.to_json(r, show_ignored, report_unused_suppressions))
+        click.echo(rep.to_json_bytes(r, show_ignored, report_unused_suppressions))
     elif fmt in ("sarif", "github"):
         from . import formats
         click.echo(formats.render(fmt, r, show_ignored))

@@ -4,7 +4,7 @@ anything that is not what `encode_*` wrote, so a damaged cache file is a miss.""
 from __future__ import annotations
 
 import datetime as dt
-import operator
+from collections.abc import Callable
 from typing import Any
 
 from .findings import FileAnalysis, LocalHit
@@ -65,15 +65,18 @@ def _unhit(d: list[Any], n_statements: int) -> LocalHit:
     return LocalHit(_finding(finding), bool(settled), plain, section, _when(when), bool(strong), stmt)
 
 
-_INT_FIELDS = operator.itemgetter(*(Finding._fields.index(k) for k in ("line", "end_line", "column", "entry_line",
-                                                                       "entry_end_line")))
-_STR_FIELDS = operator.itemgetter(*(Finding._fields.index(k) for k in ("path", "rule", "severity", "state", "text",
-                                                                       "entry", "message", "fingerprint")))
+# The type of each Finding field in JSON (None where a field may be null)
+_TYPES: tuple[Any, ...] = tuple({"line": int, "end_line": int, "column": int, "entry_line": int, "entry_end_line": int,
+                "entry_date": (str, type(None)), "date_source": (str, type(None)), "ledger_id": (str, type(None)),
+                "resolved_by": (str, type(None)), "reason": (str, type(None)), "now": (str, type(None))}.get(k, str)
+               for k in Finding._fields)
+
+
+_is: Callable[[Any, Any], bool] = isinstance
 
 
 def _finding(d: Any) -> Finding:
-    if type(d) is not list or len(d) != N_FINDING or {type(v) for v in _INT_FIELDS(d)} != {int} \
-            or {type(v) for v in _STR_FIELDS(d)} != {str}:
+    if type(d) is not list or len(d) != N_FINDING or not all(map(_is, d, _TYPES)):
         raise ValueError("not a finding")
     return Finding._make(d)
 

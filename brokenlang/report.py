@@ -80,29 +80,40 @@ def summary(report: Report, unused_suppressions: bool = False) -> dict[str, Any]
 
 # Where one object of a list ends and the next begins ('}, {"' cannot stand inside a
 # string: a quote there is written as \"); every object's first key is a key of its own.
-ITEM_EDGE, ITEM_EDGE_NL = '}, {"', '},\n  {"'
+ITEM_EDGE, ITEM_EDGE_NL = b'}, {"', b'},\n  {"'
 
 
 def to_json(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> str:
-    """One JSON object; each finding on a line of its own (readable, and written by the C
-    encoder: an indented dump of a large report takes seconds)."""
+    return to_json_bytes(report, show_ignored, unused_suppressions).decode("utf-8")
+
+
+def to_json_bytes(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> bytes:
+    """One JSON object (UTF-8); each finding on a line of its own: readable, and written
+    by the C encoder in one call per list (an indented dump of a large report takes seconds)."""
     parts = {"findings": [finding_dict(f, cleaned=False) for f in report.findings],
              "ignored": [finding_dict(f, cleaned=False) for f in report.ignored] if show_ignored else [],
              "summary": [summary(report, unused_suppressions)],
              "notices": [{"path": n.path, "line": n.line, "message": n.message} for n in report.notices]}
-    out = ['{"version": 1']
+    out = [b'{"version": 1']
     encode = json.JSONEncoder(ensure_ascii=False).encode
     for key, items in parts.items():
         if key == "summary":
-            out.append(f'"{key}": {encode(items[0])}')
+            out.append(f'"{key}": '.encode() + _utf8(encode(items[0])))
         elif not items:
-            out.append(f'"{key}": []')
-        else:   # one encoder call for the list, then a line per object (see ITEM_EDGE)
-            body = encode(items)[1:-1]
-            out.append(f'"{key}": [\n  ' + body.replace(ITEM_EDGE, ITEM_EDGE_NL) + "\n ]")
-    # The encoder writes strings as they are, so cleaning the document cleans each string
-    # (an escaped byte never sits beside another string's: quotes stand between them).
-    return clean(",\n ".join(out) + "\n}")
+            out.append(f'"{key}": []'.encode())
+        else:   # a line per object (see ITEM_EDGE)
+            body = _utf8(encode(items)[1:-1]).replace(ITEM_EDGE, ITEM_EDGE_NL)
+            out.append(f'"{key}": [\n  '.encode() + body + b"\n ]")
+    return b",\n ".join(out) + b"\n}"
+
+
+def _utf8(text: str) -> bytes:
+    """The encoder writes strings as they are: undecodable bytes (surrogates) become U+FFFD
+    as clean() makes them (the quotes between two strings keep their bytes apart)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode("utf-8")
 
 
 def text_lines(report: Report, show_ignored: bool, color: bool) -> list[str]:

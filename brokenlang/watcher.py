@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -37,6 +37,9 @@ from . import ignore, run
 from . import ledger as ledger_mod
 from .errors import UserError
 from .models import Finding, Rule, SourceFile
+
+if TYPE_CHECKING:
+    from .findings import FileAnalysis
 
 STATE_DIR = ".brokenlang"
 SAME, OWN, CHANGED = "same", "own", "changed"   # what a re-read found
@@ -182,6 +185,8 @@ class Watcher:
         self._files: set[str] = set()                        # in scope (discovered), real paths
         self._cache: dict[str, _Cached] = {}
         self._git: dict[tuple[str, tuple[int, int, int, int]], dict[int, dt.datetime]] = {}
+        # real path -> (what it was computed from, the file's own analysis): a change re-analyses one file
+        self._own_analysis: dict[str, tuple[tuple[Any, ...], FileAnalysis]] = {}
         self._findings: dict[str, list[Finding]] = {}        # real path -> its current findings
         self._reported: dict[str, set[tuple[str, str]]] = {} # real path -> (fingerprint, state) shown
         self._own: dict[str, deque[str]] = {}                # real path -> sha256 of bytes we wrote
@@ -441,13 +446,24 @@ class Watcher:
         """Analyse the whole folder (cached), report findings not shown before, and queue
         fixes for the files that changed from outside."""
         from . import suppress
-        from .findings import analyse
+        from .findings import analyse_file, combine
 
         t0 = time.monotonic()
         s = self.settings
         sources = [self._cache[p].source for p in sorted(self._cache) if p in self._files]
         use_git = s.config.git_dates if self.options.git_dates is None else self.options.git_dates
-        result = analyse(sources, s.matcher, s.ledger, self._git_dates if use_git else None)
+        own = []
+        for sf in sources:
+            cached = self._cache[sf.abspath]
+            basis = (cached.key, cached.sha256, bool(use_git), s.matcher)   # the stat key holds the mtime
+            got = self._own_analysis.get(sf.abspath)
+            if got is None or got[0][:3] != basis[:3] or got[0][3] is not s.matcher:
+                got = (basis, analyse_file(sf, s.matcher, self._git_dates if use_git else None))
+                self._own_analysis[sf.abspath] = got
+            own.append(got[1])
+        for gone in set(self._own_analysis) - {sf.abspath for sf in sources}:
+            del self._own_analysis[gone]
+        result = combine(own, s.matcher.rules, s.ledger)
         kept = suppress.apply(sources, result.findings).kept   # `<!-- brokenlang: ignore -->`, as scan does
         s.matcher.sweep()
         self.stats.analyses += 1

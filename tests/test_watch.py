@@ -176,6 +176,33 @@ def test_an_atomic_save_is_seen_and_only_new_findings_are_reported(tmp_path: Pat
     assert rep.findings[1].line == 5
 
 
+def test_a_change_reanalyses_only_the_changed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from brokenlang import findings
+
+    note = workspace(tmp_path)
+    other = tmp_path / "memory" / "2026-02-13.md"
+    other.write_text("# 2026-02-13\n\n- 09:10 deploy failed with HTTP 500\n")
+    analysed: list[str] = []
+    real = findings.analyse_file
+
+    def counting(f: Any, *a: Any) -> Any:
+        analysed.append(f.path)
+        return real(f, *a)
+
+    monkeypatch.setattr(findings, "analyse_file", counting)
+    with watching(tmp_path) as (w, rep):
+        assert sorted(analysed) == ["memory/2026-02-13.md", "memory/2026-02-14.md"]
+        assert [(f.path, f.line) for f in rep.findings] == [("memory/2026-02-13.md", 3)]   # the baseline
+        analysed.clear()
+        append(note, "- 12:00 deploy failed with HTTP 500 on staging\n")
+        wait_until(lambda: len(rep.findings) == 2)
+        settle(w)
+        current = sorted((f.path, f.line, f.state) for fs in w._findings.values() for f in fs)
+    assert set(analysed) == {"memory/2026-02-14.md"}
+    # the unchanged file's findings are still there, from its kept analysis
+    assert current == [("memory/2026-02-13.md", 3, "stale"), ("memory/2026-02-14.md", 4, "stale")]
+
+
 def test_rapid_appends_are_debounced_and_each_entry_is_reported_once(tmp_path: Path) -> None:
     note = workspace(tmp_path)
     n = 30
