@@ -157,32 +157,48 @@ class LedgerMatcher:
                 self._phrases.append((issue, phrase.lower(), ws))
                 for w in ws:
                     self._by_word.setdefault(w, []).append(idx)
+        self._words = frozenset(self._by_word)
+        self._processed: list[str] | None = None   # each phrase as rapidfuzz compares it, made once
+        self._scope: dict[tuple[int, str], bool] = {}   # (phrase, path) -> in scope: fnmatch per hit adds up
 
     def match(self, text: str, context: str, path: str) -> tuple[Issue, float] | None:
         """Best issue for an entry (`text`), with `context` (its section heading) as extra words."""
         if not self._phrases:
             return None
-        from rapidfuzz import fuzz, utils
-
         own = set(subject.words(text))
         have = own | set(subject.words(context))
-        cands = {i for w in have for i in self._by_word.get(w, ())}
+        named = have & self._words
+        if not named:   # the usual case: no phrase shares a word with the entry
+            return None
+        from rapidfuzz import fuzz, utils  # only now: a run with no candidate never imports it
+
+        if self._processed is None:
+            self._processed = [utils.default_process(phrase) for _, phrase, _ in self._phrases]
+        cands = {i for w in named for i in self._by_word[w]}
         best: tuple[Issue, float] | None = None
-        norm_text = utils.default_process(text)
+        norm_text: str | None = None
         for idx in sorted(cands):
-            issue, phrase, ws = self._phrases[idx]
-            if not path_in_scope(issue, path) or not ws:
+            issue, _, ws = self._phrases[idx]
+            if not ws or not self._in_scope(idx, issue, path):
                 continue
             covered = [w for w in ws if w in have or _fuzzy_in(w, have)]
             coverage = len(covered) / len(ws)
             # the entry itself must name part of it, unless it names nothing ('Status: Not installed')
             if coverage < self.THRESHOLD or (own and not any(w in own for w in covered)):
                 continue
-            chars = fuzz.partial_token_set_ratio(utils.default_process(phrase), norm_text) / 100.0
+            if norm_text is None:
+                norm_text = utils.default_process(text)
+            chars = fuzz.partial_token_set_ratio(self._processed[idx], norm_text) / 100.0
             score = 0.7 * coverage + 0.3 * chars
             if score >= self.THRESHOLD and (best is None or score > best[1]):
                 best = (issue, score)
         return best
+
+    def _in_scope(self, idx: int, issue: Issue, path: str) -> bool:
+        got = self._scope.get((idx, path))
+        if got is None:
+            got = self._scope[(idx, path)] = path_in_scope(issue, path)
+        return got
 
 
 def _fuzzy_in(word: str, have: set[str]) -> bool:

@@ -112,87 +112,173 @@ class _Timeline:
     * of the related strong-dated statements, all but those at the newest time are
       followed by one at that time; a weak-dated one more than a day older than the
       newest related statement is followed by it. What is left (a few) is checked
-      against the related statements further down its own file."""
+      against the related statements further down its own file.
+    Of several latest resolutions at the same time and line, the first in input order is
+    named, as in the definition (see `_first`).
+
+    A statement is known by its rank, its place in the newest-first order of all of them
+    (ties in input order): a word's list is then a rising list of ints, merged without a
+    key, and a statement on several lists comes out of the merge once per list, in a row."""
 
     def __init__(self, statements: Sequence[Statement], subjects: Subjects) -> None:
-        self.subjects = subjects
-        strong: dict[str, list[Statement]] = {}
-        weak: dict[str, list[Statement]] = {}
-        by_path: dict[str, list[Statement]] = {}
-        for s in statements:
-            if s.solution:
-                continue
-            for w in s.own | s.context:
-                (strong if s.strong else weak).setdefault(w, []).append(s)
-            by_path.setdefault(s.path, []).append(s)
-        for lists in (strong, weak):
-            for items in lists.values():
-                items.sort(key=_newest_first)
-        for items in by_path.values():
-            items.sort(key=_line)
-        self.strong, self.weak, self.by_path = strong, weak, by_path
-        self._memo: dict[tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...], int], bool] = {}
-
-    def related(self, f: Statement, s: Statement) -> bool:
-        """s is about what f says failed (f's side: own words, context and focus)."""
-        key = (f.own, f.context, f.focus, s.key)
-        got = self._memo.get(key)
-        if got is None:
-            got = _resolves(f, s, self.subjects) if s.resolves else _related(f, s, self.subjects)
-            self._memo[key] = got
-        return got
-
-    def _walk(self, lists: dict[str, list[Statement]], f: Statement) -> Iterator[Statement]:
-        """Statements sharing a word with f, newest first, each once, not before f's day."""
-        words = f.own | f.context
-        streams = [lists[w] for w in words if w in lists]
-        floor = dt.datetime.combine(f.when.date(), dt.time(), tzinfo=f.when.tzinfo)
-        seen: set[int] = set()
-        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_newest_first)
-        for s in merged:
-            if s.when < floor:
-                return
-            if s.key in seen or s.key == f.key:
-                continue
-            seen.add(s.key)
-            if later(f, s) and self.related(f, s):
-                yield s
+        self.min_shared = subjects.min_shared
+        ranked = sorted((s for s in statements if not s.solution), key=_newest_first)
+        self.ranked = ranked
+        self.rank = {s.key: r for r, s in enumerate(ranked)}
+        self.whens = [s.when for s in ranked]
+        self.words = words = [s.own | s.context for s in ranked]
+        strong: dict[str, list[int]] = {}
+        weak: dict[str, list[int]] = {}
+        for r, s in enumerate(ranked):
+            lists = strong if s.strong else weak
+            for w in words[r]:
+                got = lists.get(w)
+                if got is None:
+                    lists[w] = [r]
+                else:
+                    got.append(r)
+        self.strong, self.weak = _shared_lists(strong), _shared_lists(weak)
+        self.weight = {w: subjects.weight(w) for w in strong.keys() | weak.keys()}
+        # the same sums, in the same order, as Subjects.similarity takes them
+        self.totals = [sum(map(self.weight.__getitem__, ws)) for ws in words]
+        paths: dict[str, list[int]] = {}
+        for r in sorted(range(len(ranked)), key=lambda r: ranked[r].line):
+            paths.setdefault(ranked[r].path, []).append(r)
+        self.by_path = {p: ([ranked[r].line for r in rs], rs) for p, rs in paths.items()}
+        self._memo: dict[tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]], dict[int, bool]] = {}
+        self._streams: dict[tuple[int, frozenset[str]], list[list[int]]] = {}   # failures repeat their words
 
     def verdict(self, f: Statement) -> Statement | None:
-        candidates: list[Statement] = []
+        side = self._side(f)
+        floor = dt.datetime.combine(f.when.date(), dt.time(), tzinfo=f.when.tzinfo)
+        ranked = self.ranked
+        candidates: list[int] = []
         top_strong = None
-        for s in self._walk(self.strong, f):
+        for r in self._walk(self.strong, f, side, floor):
+            when = ranked[r].when
             if top_strong is None:
-                top_strong = s.when
-            elif s.when != top_strong:
+                top_strong = when
+            elif when != top_strong:
                 break
-            candidates.append(s)
+            candidates.append(r)
         newest = top_strong
-        for s in self._walk(self.weak, f):
-            if newest is None or s.when > newest:
-                newest = s.when
-            if newest - s.when > DAY:
+        for r in self._walk(self.weak, f, side, floor):
+            when = ranked[r].when
+            if newest is None or when > newest:
+                newest = when
+            if newest - when > DAY:
                 break
-            candidates.append(s)
+            candidates.append(r)
         if newest is None:
             return None
-        latest = [k for k in candidates if newest - k.when <= DAY and not self._followed_in_file(f, k)]
-        if latest and all(s.resolves for s in latest):
-            return max(latest, key=lambda s: (s.when, s.line))
-        return None
+        # a failure among the latest keeps f open: look for one first, then for the fixes
+        candidates.sort(key=lambda r: ranked[r].resolves)
+        latest: list[int] = []
+        for r in candidates:
+            k = ranked[r]
+            if newest - k.when <= DAY and not self._followed_in_file(f, side, k):
+                if not k.resolves:
+                    return None
+                latest.append(r)
+        return self._first(f, latest) if latest else None
 
-    def _followed_in_file(self, f: Statement, k: Statement) -> bool:
+    def _first(self, f: Statement, latest: list[int]) -> Statement:
+        """The latest (time, line) of `latest`; of several, the first in input order, as
+        the definition's max() names it (never the set order of words, which changes
+        from run to run)."""
+        ranked = self.ranked
+        return ranked[min(latest, key=lambda r: (-ranked[r].when.timestamp(), -ranked[r].line, ranked[r].key))]
+
+    def _side(self, f: Statement) -> _Side:
+        """What f brings to every comparison, and its memo (shared by failures that say the same)."""
+        memo = self._memo.setdefault((f.own, f.context, f.focus), {})
+        groups = tuple((g, math.ceil(len(g) / 3)) for g in f.focus if g)
+        rank = self.rank[f.key]
+        return _Side(self.words[rank], self.totals[rank], rank, groups, memo)
+
+    def _walk(self, lists: dict[str, list[int]], f: Statement, side: _Side, floor: dt.datetime) -> Iterator[int]:
+        """Ranks of the statements after f related to it, newest first, not before f's day."""
+        key = (id(lists), side.words)
+        streams = self._streams.get(key)
+        if streams is None:
+            # words always named together share one list: merge it once
+            streams = self._streams[key] = list({id(items): items for w in side.words
+                                                 if (items := lists.get(w)) is not None}.values())
+        ranked, whens, memo, me = self.ranked, self.whens, side.memo, side.rank
+        last = -1
+        for r in streams[0] if len(streams) == 1 else heapq.merge(*streams):
+            if r == last:
+                continue
+            last = r
+            if whens[r] < floor:
+                return
+            got = memo.get(r)
+            if got is False or r == me or not later(f, ranked[r]):   # the memo first: most are unrelated
+                continue
+            if got is None:
+                got = memo[r] = self._related(f, side, r)
+            if got:
+                yield r
+
+    def _followed_in_file(self, f: Statement, side: _Side, k: Statement) -> bool:
         """Is k followed further down its own file by a statement related to f?"""
-        items = self.by_path[k.path]
-        for t in items[bisect.bisect_right(items, k.line, key=_line):]:
-            if t.key != f.key and t.when.date() >= k.when.date() and later(f, t) and self.related(f, t):
-                return True
+        lines, ranks = self.by_path[k.path]
+        ranked, memo, me = self.ranked, side.memo, side.rank
+        day = k.when.date()
+        for r in ranks[bisect.bisect_right(lines, k.line):]:
+            t = ranked[r]
+            if r != me and t.when.date() >= day and later(f, t):
+                got = memo.get(r)
+                if got is None:
+                    got = memo[r] = self._related(f, side, r)
+                if got:
+                    return True
         return False
 
+    def _related(self, f: Statement, side: _Side, r: int) -> bool:
+        """_resolves(f, s) if s resolves, else _related(f, s), with the word sets and their
+        weights taken once: the same sets in the same order, so the same sums."""
+        s, ws = self.ranked[r], self.words[r]
+        if not s.resolves:
+            if f.own.isdisjoint(ws):
+                return False
+            return self._similar(side, r, side.words & ws)
+        named = 0
+        for g, need in side.groups:
+            named += len(g & ws) >= need
+        if named * 2 < len(side.groups):
+            return False
+        shared = side.words & ws
+        if not shared:
+            return False
+        if s.fix_section and sum(map(self.weight.__getitem__, shared)) >= self.min_shared:
+            return True
+        if s.weak:
+            return len(shared) >= 2 and not f.own.isdisjoint(ws) and self._similar(side, r, shared)
+        if not f.own.isdisjoint(ws) and self._similar(side, r, shared):
+            return True
+        return len(shared) >= 2 and sum(map(self.weight.__getitem__, shared)) >= 2 * self.min_shared
+
+    def _similar(self, side: _Side, r: int, shared: frozenset[str]) -> bool:
+        """_related's test once f's own words are known to meet s: similar enough, by enough weight."""
+        if not shared:
+            return False
+        num = sum(map(self.weight.__getitem__, shared))
+        return num / (min(side.total, self.totals[r]) or 1.0) >= THRESHOLD and num >= self.min_shared
 
 
-def _line(s: Statement) -> int:
-    return s.line
+def _shared_lists(lists: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The same lists, with equal ones made one object (templated notes name words together)."""
+    one: dict[tuple[int, ...], list[int]] = {}
+    return {w: one.setdefault(tuple(items), items) for w, items in lists.items()}
+
+
+class _Side(NamedTuple):
+    words: frozenset[str]                        # own | context
+    total: float                                 # their weight
+    rank: int
+    groups: tuple[tuple[frozenset[str], int], ...]   # focus groups, and how many words of each to name
+    memo: dict[int, bool]                        # rank -> related to f
 
 
 def _newest_first(s: Statement) -> tuple[float, int]:
@@ -208,17 +294,17 @@ def _problem_solution(statements: Sequence[Statement], out: dict[int, Statement]
             sections.setdefault((s.path, s.section), []).append(s)
     for items in sections.values():
         items.sort(key=lambda s: s.line)
-        for i, f in enumerate(items):
-            if f.resolves or f.key in out:
-                continue
-            rest = items[i + 1:]
-            sol = next((k for k, s in enumerate(rest) if s.solution), None)
-            if sol is None:
-                continue
-            after = rest[sol + 1:]
-            proof = next((s for s in after if s.resolves and not s.solution), None)
-            if proof is not None and not any(not s.resolves for s in rest):
-                out[f.key] = proof
+        # a failure followed by another failure is not closed: only the section's last one can be
+        last = next((i for i in range(len(items) - 1, -1, -1) if not items[i].resolves), None)
+        if last is None or items[last].key in out:
+            continue
+        rest = items[last + 1:]
+        sol = next((k for k, s in enumerate(rest) if s.solution), None)
+        if sol is None:
+            continue
+        proof = next((s for s in rest[sol + 1:] if s.resolves and not s.solution), None)
+        if proof is not None:
+            out[items[last].key] = proof
 
 
 def _incident_sections(statements: Sequence[Statement], out: dict[int, Statement]) -> None:

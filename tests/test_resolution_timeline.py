@@ -78,3 +78,39 @@ def test_a_later_fix_closes_and_a_later_failure_reopens():
     again = fix._replace(key=2, line=9, when=DAY0 + dt.timedelta(hours=3), resolves=False)
     assert resolution.resolve_by_text([fail, fix], subjects)[0].key == 1
     assert 0 not in resolution.resolve_by_text([fail, fix, again], subjects)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.lists(statement, min_size=2, max_size=12),
+       docs=st.lists(words, min_size=2, max_size=60))
+def test_the_timeline_relation_is_the_definition(raw, docs):
+    """The timeline's relation (word sets and weights taken once) is _resolves/_related."""
+    statements = build(raw)
+    subjects = Subjects(docs)
+    timeline = resolution._Timeline(statements, subjects)
+    for f in statements:
+        if f.resolves or f.solution:
+            continue
+        side = timeline._side(f)
+        for s in statements:
+            if s.solution:
+                continue
+            want = resolution._resolves(f, s, subjects) if s.resolves else resolution._related(f, s, subjects)
+            assert timeline._related(f, side, timeline.rank[s.key]) == want
+
+
+def test_of_equally_latest_fixes_the_first_in_input_order_is_named():
+    """Two fixes at the same time and line, one per word of the failure: the first in the
+    input is named, as the definition's max() does, whatever the order of the words in a
+    set (which changes from run to run with the hash seed)."""
+    subjects = Subjects([frozenset({"deploy"}), frozenset({"cron"}), frozenset({"deploy", "cron"})]
+                        + [frozenset({"gmail"})] * 20)
+    fail = Statement(0, "a.md", 1, ("a.md", 1), DAY0, True, False, frozenset({"deploy", "cron"}), frozenset())
+    at = DAY0 + dt.timedelta(hours=3)
+    fixes = {w: Statement(0, p, 5, (p, 5), at, True, True, frozenset({w}), frozenset())
+             for w, p in (("deploy", "b.md"), ("cron", "c.md"))}
+    for order in (["deploy", "cron"], ["cron", "deploy"]):
+        statements = [fail] + [fixes[w]._replace(key=k) for k, w in enumerate(order, 1)]
+        got = resolution.resolve_by_text(statements, subjects)[0]
+        assert got.own == {order[0]} and got.key == 1
+        assert got == plain_definition(statements, subjects)[0]
