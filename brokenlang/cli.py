@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
@@ -93,7 +94,7 @@ def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | Non
     level = fail_on or r.config.fail_on
     unused = list(r.unused_suppressions) if report_unused_suppressions else []
     if fmt == "json":
-        click.echo(rep.to_json_bytes(r, show_ignored, report_unused_suppressions))
+        _write_bytes(rep.json_chunks(r, show_ignored, report_unused_suppressions))
     elif fmt in ("sarif", "github"):
         from . import formats
         click.echo(formats.render(fmt, r, show_ignored))
@@ -149,6 +150,20 @@ def patterns_test(packs: tuple[str, ...]) -> None:
     sys.exit(2 if failures else 0)
 
 
+def _write_bytes(chunks: Iterable[bytes]) -> None:
+    """UTF-8 output written as it is made (a large report is never copied into one string)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:   # a text-only stream (tests, embedding): decode
+        sys.stdout.write(b"".join(chunks).decode("utf-8"))
+        return
+    sys.stdout.flush()
+    for chunk in chunks:
+        buffer.write(chunk)
+    buffer.flush()
+
+
+GC_THRESHOLD = 100_000   # allocations between young collections (Python's default: 700)
+
 COMMANDS = (  # (module, attribute, command name): front ends that live in their own modules
     ("cmd_fix", "fix_command", "fix"),
     ("cmd_fix", "restore_command", "restore"),
@@ -161,6 +176,9 @@ COMMANDS = (  # (module, attribute, command name): front ends that live in their
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point: user errors are exit 2 with file:line, crashes exit 3 with a log path."""
+    # A run's records (entries, statements, findings) are acyclic tuples, millions of them
+    # on a large tree: the cycle collector's full passes over them only cost time.
+    gc.set_threshold(GC_THRESHOLD, 50, 100)
     try:
         main.main(args=list(argv) if argv is not None else None, prog_name="brokenlang", standalone_mode=False)
     except UserError as e:

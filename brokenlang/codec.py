@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .findings import FileAnalysis, LocalHit
 from .models import Finding
-from .resolution import Statement
+
+if TYPE_CHECKING:   # imported when a file's analysis is encoded or decoded: a re-scan needs neither
+    from .findings import FileAnalysis, LocalHit
+    from .resolution import Statement
 
 N_FINDING = len(Finding._fields)
 
@@ -20,6 +22,8 @@ def encode_file(fa: FileAnalysis) -> list[Any]:
 
 
 def decode_file(data: Any) -> FileAnalysis:
+    from .findings import FileAnalysis
+
     try:
         path, n_entries, docs, words, statements, hits, used_git, used_mtime = data
         if not (isinstance(path, str) and isinstance(words, dict)
@@ -48,6 +52,8 @@ def _statement(s: Statement) -> list[Any]:
 
 
 def _unstatement(path: str, key: int, d: list[Any]) -> Statement:
+    from .resolution import Statement
+
     line, when, strong, resolves, own, context, focus, section, heading, fix_section, solution, weak = d
     return Statement(key, path, _int(line), (path, _int(line)), _when(when), bool(strong), bool(resolves),
                      _words(own), _words(context), tuple(_words(g) for g in focus), _int(section), bool(heading),
@@ -59,6 +65,8 @@ def _hit(h: LocalHit) -> list[Any]:
 
 
 def _unhit(d: list[Any], n_statements: int) -> LocalHit:
+    from .findings import LocalHit
+
     finding, settled, plain, section, when, strong, stmt = d
     if not (isinstance(plain, str) and isinstance(section, str) and -1 <= _int(stmt) < n_statements):
         raise ValueError("not a hit")

@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 
-from .context import ascii_twin
+from .casefold import ascii_twin
 from .models import Dated, Entry
 
 UTC = dt.timezone.utc

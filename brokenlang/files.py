@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -93,13 +94,17 @@ def read_source(abspath: str, *, cwd: str, max_bytes: int = DEFAULT_MAX_BYTES,
     binary = _binary_reason(data)
     if binary is not None:
         return Notice(shown, binary[0], binary[1])
-    return SourceFile(shown, path, data.decode("utf-8", "surrogateescape"), mtime, len(data))
+    return SourceFile(shown, path, data.decode("utf-8", "surrogateescape"), mtime, len(data),
+                      hashlib.sha256(data).hexdigest())
 
 
 def display_path(abspath: str, cwd: str) -> str:
     """`abspath` relative to `cwd` with "/" separators when inside it, else absolute."""
     path = os.path.normpath(os.path.join(cwd, abspath))
     for base in _bases(cwd):
+        inner = base.rstrip(os.sep) + os.sep
+        if path.startswith(inner):   # both normalised: what relpath would give
+            return path[len(inner):].replace(os.sep, "/")
         if _inside(path, base):
             return os.path.relpath(path, base).replace(os.sep, "/")
     return path
@@ -434,8 +439,11 @@ def _binary_reason(data: bytes) -> tuple[int, str] | None:
         line = data.count(b"\n", 0, nul) + 1
         return line, f"binary file skipped (NUL byte on line {line})"
     head = data[:DECODE_WINDOW]
-    if head.isascii():   # ASCII decodes with no escaped byte
+    try:   # valid UTF-8 decodes with no escaped byte
+        head.decode("utf-8")
         return None
+    except UnicodeDecodeError:
+        pass
     # final=False holds back a multibyte character cut at the window's edge instead of counting it bad
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(head, final=False)
     bad = _ESCAPED.findall(text)

@@ -12,7 +12,7 @@ from typing import NamedTuple, Protocol
 
 from . import context, dating, entries, resolution
 from .ledger import Issue, LedgerMatcher
-from .models import Dated, Entry, Finding, Hit, Rule, SourceFile
+from .models import Analysis, Dated, Entry, Finding, Hit, Rule, SourceFile
 
 
 class SpanMatcher(Protocol):
@@ -23,12 +23,6 @@ class SpanMatcher(Protocol):
 
 GitDates = Callable[[SourceFile], dict[int, dt.datetime]]
 OMITTED = re.compile(r"^\[\.\.\.[^\]]*\]$")
-
-
-class Analysis(NamedTuple):
-    findings: list[Finding]
-    ignored: list[Finding]
-    entries: int
 
 
 class LocalHit(NamedTuple):

@@ -114,8 +114,16 @@ def is_ignored(files: Sequence[IgnoreFile], relpath: str, is_dir: bool) -> bool:
 def matches(pattern: Pattern, parts: Sequence[str], is_dir: bool) -> bool:
     if pattern.dir_only and not is_dir:
         return False
+    segments = pattern.segments
+    if len(segments) == 2 and segments[0] == 0 and not isinstance(segments[1], int):
+        # `name` at any depth: the table below comes down to the last part matching it
+        return bool(parts) and _match_segment(segments[1], parts[-1])
+    return _table(segments, parts)
+
+
+def _table(segments: Sequence[Segment], parts: Sequence[str]) -> bool:
     reach = [True] + [False] * len(parts)   # reach[j]: segments so far match parts[:j]
-    for segment in pattern.segments:
+    for segment in segments:
         reach = _advance(reach, segment, parts)
         if not any(reach):
             return False
@@ -140,6 +148,11 @@ def _advance(reach: list[bool], segment: Segment, parts: Sequence[str]) -> list[
 def _match_segment(segment: str | tuple[Token, ...], name: str) -> bool:
     if isinstance(segment, str):
         return segment == name
+    suffix = _SUFFIXES.get(segment)
+    if suffix is None:
+        suffix = _SUFFIXES[segment] = _star_suffix(segment)
+    if suffix:   # `*.md`: a star, then literal characters
+        return name.endswith(suffix[1:])
     t = n = 0
     star_t, star_n = -1, 0
     while n < len(name):
@@ -157,6 +170,16 @@ def _match_segment(segment: str | tuple[Token, ...], name: str) -> bool:
     while t < len(segment) and segment[t] is _Wild.STAR:
         t += 1
     return t == len(segment)
+
+
+_SUFFIXES: dict[tuple[Token, ...], str] = {}
+
+
+def _star_suffix(segment: tuple[Token, ...]) -> str:
+    """"*" + the literal rest of a segment that is a star and literal characters, else ""."""
+    if len(segment) > 1 and segment[0] is _Wild.STAR and all(isinstance(t, str) for t in segment[1:]):
+        return "*" + "".join(t for t in segment[1:] if isinstance(t, str))
+    return ""
 
 
 def _accepts(token: Token, ch: str) -> bool:

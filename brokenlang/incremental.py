@@ -13,12 +13,14 @@ Files not in the cache are analysed in this process or in `jobs` worker processe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import cache as cache_mod
-from . import codec, findings, parallel
-from .findings import Analysis, FileAnalysis
-from .models import SourceFile
+from . import codec, parallel
+from .models import Analysis, SourceFile
+
+if TYPE_CHECKING:
+    from .findings import FileAnalysis
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024   # below this, starting workers costs more than it saves
 BATCH_BYTES = 512 * 1024               # small files travel to a worker together
@@ -39,7 +41,9 @@ class Keyed(NamedTuple):
 
 
 def file_key(engine_key: str, use_git: bool, sf: SourceFile) -> str:
-    return cache_mod.digest("file", engine_key, "git" if use_git else "", sf.path, sf.text)
+    # the bytes' digest stands for the text: the text is decoded from them, byte for byte
+    content = ("bytes", sf.sha256) if sf.sha256 else ("text", sf.text)
+    return cache_mod.digest("file", engine_key, "git" if use_git else "", sf.path, *content)
 
 
 def run_key(engine_key: str, engine: str, ledger: tuple[str, bytes] | None, use_git: bool,
@@ -135,6 +139,8 @@ def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSp
 
 
 def analyse_one(matcher: Any, sf: SourceFile, use_git: bool) -> FileAnalysis:
+    from . import findings
+
     git = None
     if use_git:
         from .gitdates import line_dates

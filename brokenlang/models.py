@@ -32,6 +32,7 @@ class SourceFile(NamedTuple):
     text: str
     mtime: float
     size: int
+    sha256: str = ""     # of the bytes read, when known
 
 
 class Entry(NamedTuple):
@@ -91,3 +92,11 @@ class Notice(NamedTuple):
     path: str
     line: int
     message: str
+
+
+class Analysis(NamedTuple):
+    """What the analysis of a run's files gives: findings, ignored hits, entries counted."""
+
+    findings: list[Finding]
+    ignored: list[Finding]
+    entries: int

@@ -5,7 +5,7 @@ import json
 import operator
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from . import budget, suppress
@@ -84,27 +84,29 @@ ITEM_EDGE, ITEM_EDGE_NL = b'}, {"', b'},\n  {"'
 
 
 def to_json(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> str:
-    return to_json_bytes(report, show_ignored, unused_suppressions).decode("utf-8")
+    return b"".join(json_chunks(report, show_ignored, unused_suppressions)).decode("utf-8")
 
 
-def to_json_bytes(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> bytes:
-    """One JSON object (UTF-8); each finding on a line of its own: readable, and written
-    by the C encoder in one call per list (an indented dump of a large report takes seconds)."""
+def json_chunks(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> Iterator[bytes]:
+    """One JSON object (UTF-8), in pieces to write one after the other; each finding on a
+    line of its own: readable, and written by the C encoder in one call per list (an
+    indented dump of a large report takes seconds)."""
     parts = {"findings": [finding_dict(f, cleaned=False) for f in report.findings],
              "ignored": [finding_dict(f, cleaned=False) for f in report.ignored] if show_ignored else [],
              "summary": [summary(report, unused_suppressions)],
              "notices": [{"path": n.path, "line": n.line, "message": n.message} for n in report.notices]}
-    out = [b'{"version": 1']
     encode = json.JSONEncoder(ensure_ascii=False).encode
+    yield b'{"version": 1'
     for key, items in parts.items():
         if key == "summary":
-            out.append(f'"{key}": '.encode() + _utf8(encode(items[0])))
+            yield f',\n "{key}": '.encode() + _utf8(encode(items[0]))
         elif not items:
-            out.append(f'"{key}": []'.encode())
+            yield f',\n "{key}": []'.encode()
         else:   # a line per object (see ITEM_EDGE)
-            body = _utf8(encode(items)[1:-1]).replace(ITEM_EDGE, ITEM_EDGE_NL)
-            out.append(f'"{key}": [\n  '.encode() + body + b"\n ]")
-    return b",\n ".join(out) + b"\n}"
+            yield f',\n "{key}": [\n  '.encode()
+            yield _utf8(encode(items)).replace(ITEM_EDGE, ITEM_EDGE_NL)[1:-1]
+            yield b"\n ]"
+    yield b"\n}\n"
 
 
 def _utf8(text: str) -> bytes:

@@ -180,7 +180,6 @@ def _size(path: str) -> int:
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None) -> Report:
     from . import cache as cache_mod
     from . import incremental
-    from .findings import analyse_file, combine
 
     t0 = time.monotonic()
     src = collect(paths, options, progress)
@@ -204,6 +203,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     analysis = incremental.cached_run(store, whole, keyed, stamper)
     maps: dict[str, parallel.LineMap] = {}
     if analysis is None:
+        from .findings import analyse_file, combine
+
         if progress:
             progress.stage("analysing", len(sources))
         jobs = options.jobs or parallel.default_jobs()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from itertools import chain
 
-from .context import ascii_twin
+from .casefold import ascii_twin
 
 WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]", re.I)
 WORD_TWIN = ascii_twin(WORD)

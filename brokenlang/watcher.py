@@ -406,7 +406,7 @@ class Watcher:
                 self._noticed.add((path, key))
                 self.reporter.notice(got.path, got.message)
             return CHANGED if self._forget(path) else SAME
-        digest = hashlib.sha256(got.text.encode("utf-8", "surrogateescape")).hexdigest()
+        digest = got.sha256 or hashlib.sha256(got.text.encode("utf-8", "surrogateescape")).hexdigest()
         self._cache[path] = _Cached(got, key, digest)
         if old is not None and old.sha256 == digest:
             return SAME

@@ -111,7 +111,7 @@ def test_lead_in_rules(text, expected):
 def test_ascii_twin_refuses_cased_literals() -> None:
     import re
 
-    from brokenlang.context import ascii_twin
+    from brokenlang.casefold import ascii_twin
     with pytest.raises(ValueError):
         ascii_twin(re.compile(r"\bFixed\b", re.I))
     assert not ascii_twin(re.compile(r"\bfixed\S", re.I)).flags & re.I

@@ -100,3 +100,15 @@ def test_any_gitignore_text_parses_and_matches_quickly(lines: list[str], path: l
     patterns, _bad = ignore.parse_gitignore("\n".join(lines))
     ignore.is_ignored([ignore.IgnoreFile("", patterns)], "/".join(path), False)
     assert time.perf_counter() - start < 1.0
+
+
+@FUZZ
+@given(pattern=st.text(alphabet="ab*?[]!.\\", min_size=1, max_size=8),
+       path=st.lists(st.text(alphabet="ab.*", min_size=1, max_size=5), min_size=1, max_size=4),
+       is_dir=st.booleans())
+def test_the_any_depth_shortcut_is_the_table(pattern: str, path: list[str], is_dir: bool) -> None:
+    compiled = ignore.compile_pattern(pattern.replace("/", ""))
+    if compiled is None or len(compiled.segments) != 2:
+        return
+    want = (is_dir or not compiled.dir_only) and ignore._table(compiled.segments, path)
+    assert ignore.matches(compiled, path, is_dir) == want
