@@ -29,6 +29,7 @@ TOOL_DIR = ".brokenlang"
 SHARDED = ("file",)   # many values: kept in folders by the key's first two digits
 HEAD = 65   # a value file: the sha256 of the rest (hex) and a newline, then the JSON
 CACHE_DIR = "cache"
+CACHE_IGNORE = "# brokenlang's cache: safe to delete\n*\n"
 FORMAT = 2
 
 
@@ -68,7 +69,7 @@ class Cache:
             ignore = os.path.join(self.folder, ".gitignore")
             if not os.path.exists(ignore):
                 with open(ignore, "w", encoding="utf-8") as fh:
-                    fh.write("# brokenlang's cache: safe to delete\n*\n")
+                    fh.write(CACHE_IGNORE)
             import tempfile
 
             # ASCII: surrogates (undecodable bytes) survive

@@ -1,5 +1,5 @@
-"""`brokenlang init`: write a commented config and an empty ledger, print the pre-commit
-snippet. Never overwrites: if either file exists nothing is written (exit 2)."""
+"""`brokenlang init`: write a commented config and an empty ledger, make the cache
+folder, print the pre-commit snippet. Never overwrites: if either file exists nothing is written (exit 2)."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,7 @@ import os
 import click
 
 from . import __version__
+from .cache import CACHE_DIR, CACHE_IGNORE
 from .config import TOOL_DIR
 from .errors import UserError
 from .ledgerfile import EMPTY_LEDGER
@@ -65,6 +66,15 @@ repos:
 """
 
 
+def _cache_folder(path: str) -> None:
+    """The project's cache folder (scans keep their cache there once it exists), ignored by git."""
+    os.makedirs(path, exist_ok=True)
+    ignore = os.path.join(path, ".gitignore")
+    if not os.path.lexists(ignore):
+        with open(ignore, "x", encoding="utf-8") as fh:
+            fh.write(CACHE_IGNORE)
+
+
 @click.command("init")
 @click.argument("folder", default=".", type=click.Path(file_okay=False))
 def init_command(folder: str) -> None:
@@ -77,6 +87,7 @@ def init_command(folder: str) -> None:
         raise UserError(f"will not overwrite {' and '.join(os.path.normpath(p) for p in existing)}; "
                         "nothing was written")
     os.makedirs(os.path.join(folder, TOOL_DIR), exist_ok=True)
+    _cache_folder(os.path.join(folder, TOOL_DIR, CACHE_DIR))
     for path, text in ((config_path, CONFIG_TEXT), (ledger_path, EMPTY_LEDGER)):
         with open(path, "x", encoding="utf-8") as fh:   # "x": a file created meanwhile is not clobbered
             fh.write(text)

@@ -22,6 +22,17 @@ def test_init_writes_config_ledger_and_prints_snippet(cli, tmp_path):
     assert hook["repo"].startswith("https://") and hook["rev"].startswith("v")
     assert [h["id"] for h in hook["hooks"]] == ["brokenlang"]
     assert "- id: brokenlang-fix" in p.stdout
+    cache = tmp_path / ".brokenlang" / "cache"
+    assert (cache / ".gitignore").read_text().endswith("*\n")   # git leaves the cache alone
+
+
+def test_after_init_scans_keep_their_cache_in_the_project(cli, tmp_path):
+    assert cli("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "2026-02-14.md").write_text("# 2026-02-14\n\n- 09:10 deploy failed with HTTP 500\n")
+    env = {"BROKENLANG_CACHE_DIR": "", "BROKENLANG_NO_CACHE": "", "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    assert cli("scan", "--fail-on", "never", cwd=tmp_path, env=env).returncode == 0
+    assert list((tmp_path / ".brokenlang" / "cache").rglob("*.json")) and not (tmp_path / "xdg").exists()
 
 
 def test_init_refuses_to_overwrite(cli, tmp_path):
