@@ -265,6 +265,11 @@ def _foldable(word: str) -> bool:
     return all(c.isascii() or c.lower() == c.upper() == c for c in word)
 
 
+def options() -> Any:
+    """RE2 options of every pattern compiled here (errors not logged, memory bounded)."""
+    return _options()
+
+
 def _options() -> Any:
     opts = re2.Options()
     opts.log_errors = False
@@ -356,9 +361,12 @@ class Prefilter:
 
     def units(self, text: str) -> list[int]:
         """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
-        if UNSAFE_CASE.search(text):
+        ascii = text.isascii()
+        if not ascii and UNSAFE_CASE.search(text):   # UNSAFE_CASE characters are not ASCII
             return list(range(self.n_units))
-        subjects = {TEXT: text.encode(), LOWER: text.lower().encode()}
+        encoded = text.encode()
+        # on ASCII, bytes.lower is str.lower (both map A-Z only)
+        subjects = {TEXT: encoded, LOWER: encoded.lower() if ascii else text.lower().encode()}
         words = self._lower_words
         runs = subjects[LOWER].translate(LETTERS_ONLY).split()
         present = set(map(words.__getitem__, self._lower_keys.intersection(runs)))
@@ -398,10 +406,27 @@ class Prefilter:
         unit = self.plan.units[u]
         if not unit.sequence:
             return True
-        rx = self._sequences.get(u)
-        if rx is None:
-            rx = self._sequences[u] = re2.compile(unit.sequence, options=_options())
-        return rx.search(subjects[unit.space]) is not None
+        found = self._sequences.get(u)
+        if found is None:
+            found = self._sequences[u] = searcher(re2.compile(unit.sequence, options=_options()))
+        return bool(found(subjects[unit.space]))
+
+
+def searcher(rx: Any) -> Any:
+    """bytes -> whether `rx` matches anywhere in them. re2's `search` builds a generator and
+    a match object per call; its underlying RE2 answers the same question directly."""
+    raw = getattr(rx, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if raw is None or anchor is None or not hasattr(raw, "Match"):
+        return lambda subject: rx.search(subject) is not None   # another re2 version: its public API
+
+    def found(subject: bytes) -> bool:
+        return raw.Match(anchor, subject, 0, len(subject))[0] != NULL_SPAN
+
+    return found
+
+
+NULL_SPAN = (-1, -1)   # re2's span of a group (here: the whole match) that did not match
 
 
 def _atom_regex(atom: Atom) -> str:

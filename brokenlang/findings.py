@@ -12,6 +12,7 @@ from typing import NamedTuple, Protocol
 
 from . import context, dating, entries, resolution
 from .ledger import Issue, LedgerMatcher
+from .memo import TextMemo
 from .models import Analysis, Dated, Entry, Finding, Hit, Rule, SourceFile
 
 
@@ -98,10 +99,12 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
                 ctx = context.Context(context.RESOLVED, "section heading reports the fix")
             entry_hits.append((hit, ctx))
         docs += 1
-        words.update(resolution.subject_words(_plain(e.text)))
-        stmt = _statements(f, e, d, entry_hits, scope, statements)
+        plain = _plain(e.text)
+        own = _subject_words(plain)   # counted for the weights and reused by the statements
+        words.update(own)
+        stmt = _statements(f, e, d, entry_hits, scope, statements, own)
         for hit, ctx in entry_hits:
-            hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen))
+            hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
         if e.kind == "heading":
             scope.heading_done(e, entry_hits)
         elif e.kind != "item":
@@ -144,6 +147,7 @@ class _Scope:
         self.lead_rule = False
         self.section = ""
         self.section_line = 0
+        self._section_words: frozenset[str] | None = None
 
     def enter(self, heading: Entry) -> None:
         while self.stack and self.stack[-1][0] >= heading.heading_level:
@@ -151,12 +155,20 @@ class _Scope:
         self.lead_rule = False
         self.section = heading.section
         self.section_line = heading.start_line
+        self._section_words = None
 
     def heading_done(self, heading: Entry, entry_hits: list[tuple[Hit, context.Context]]) -> None:
         asserted = any(c.status == context.ASSERTED for _, c in entry_hits)
         resolved = any(c.status == context.RESOLVED for _, c in entry_hits)
         resolves = not asserted and (resolved or context.is_resolution_statement(heading))
         self.stack.append((heading.heading_level, context.section_rule(heading.section), resolves))
+
+    @property
+    def section_words(self) -> frozenset[str]:
+        """Subject words of the current section heading (computed once per section, when asked)."""
+        if self._section_words is None:
+            self._section_words = resolution.subject_words(self.section)
+        return self._section_words
 
     @property
     def rule(self) -> bool:
@@ -168,11 +180,17 @@ class _Scope:
 
 
 def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
-                scope: _Scope, out: list[resolution.Statement]) -> int:
-    """Record what the entry says for the resolution timeline; return its failure statement."""
+                scope: _Scope, out: list[resolution.Statement], own: frozenset[str] | None = None) -> int:
+    """Record what the entry says for the resolution timeline; return its failure statement.
+    `own`: the entry's subject words, when the caller has them."""
+    # most entries: no hit, and neither a solution field nor a resolution statement
+    if not entry_hits and not (SOLUTION_FIELD.match(e.masked) or (scope.resolves and e.kind != "heading")
+                               or context.is_resolution_statement(e)):
+        return -1
+    own = own if own is not None else resolution.subject_words(_plain(e.text))
     asserted = [h for h, c in entry_hits if c.status == context.ASSERTED]
     resolved = [h for h, c in entry_hits if c.status == context.RESOLVED]
-    ctx_words = resolution.subject_words(scope.section) if e.kind != "heading" else frozenset()
+    ctx_words = scope.section_words if e.kind != "heading" else frozenset()
     fail_stmt = -1
 
     def add(resolves: bool, words: frozenset[str], focus: tuple[frozenset[str], ...] = ()) -> int:
@@ -187,14 +205,14 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     both = bool(asserted and resolved)
     if not entry_hits and SOLUTION_FIELD.match(e.masked):
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
-                                        d.strong, True, resolution.subject_words(_plain(e.text)), ctx_words,
+                                        d.strong, True, own, ctx_words,
                                         section=scope.section_line, solution=True))
         return -1
     if resolved or (not entry_hits and (context.is_resolution_statement(e)
                                         or (scope.resolves and e.kind != "heading"))):
-        add(True, _clause_words(e, resolved) if both else resolution.subject_words(_plain(e.text)))
+        add(True, _clause_words(e, resolved) if both else own)
     if asserted:
-        words = _clause_words(e, asserted) if both else resolution.subject_words(_plain(e.text))
+        words = _clause_words(e, asserted) if both else own
         fail_stmt = add(False, words, _focus(e, asserted))
     return fail_stmt
 
@@ -246,11 +264,21 @@ def merge_adjacent(spans: list[tuple[str, int, int]], text: str) -> list[tuple[s
     return out
 
 
+MARKUP = re.compile(r"[`*_~]+")
+
+
 def _plain(text: str) -> str:
-    return re.sub(r"[`*_~]+", " ", text)
+    # four C-level scans are far cheaper than a regex pass over text that has no markup
+    if "`" in text or "*" in text or "_" in text or "~" in text:
+        return MARKUP.sub(" ", text)
+    return text
 
 
-def _local(h: _Hit, rule: Rule, seen: dict[str, int]) -> LocalHit:
+# resolution.subject_words, memoised: short texts (log lines, headings) repeat
+_subject_words = TextMemo(resolution.subject_words)
+
+
+def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str | None = None) -> LocalHit:
     e, hit = h.entry, h.hit
     line = _line_at(e, hit.start)
     end_line = _line_at(e, max(hit.start, hit.end - 1))
@@ -271,8 +299,8 @@ def _local(h: _Hit, rule: Rule, seen: dict[str, int]) -> LocalHit:
                                 message=f"resolved: {quoted} is reported fixed in the same statement")
     if settled is not None:
         return LocalHit(settled, True, "", "", h.dated.when, h.dated.strong, -1)
-    return LocalHit(base, False, _plain(e.text), e.section if e.kind != "heading" else "", h.dated.when,
-                    h.dated.strong, h.stmt)
+    return LocalHit(base, False, _plain(e.text) if plain is None else plain,
+                    e.section if e.kind != "heading" else "", h.dated.when, h.dated.strong, h.stmt)
 
 
 def _settle(h: LocalHit, rule: Rule, ledger: LedgerMatcher, by_text: dict[int, resolution.Statement],

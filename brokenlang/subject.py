@@ -7,6 +7,7 @@ import re
 from itertools import chain
 
 from .casefold import ascii_twin
+from .memo import TextMemo
 
 WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]", re.I)
 WORD_TWIN = ascii_twin(WORD)
@@ -50,19 +51,7 @@ def stem(w: str) -> str:
 
 def words(text: str) -> list[str]:
     """Subject words in order (lowercased, stemmed; identifiers kept whole)."""
-    got = _TEXT_MEMO.get(text)
-    if got is None:
-        got = _words(text)
-        if len(text) <= MEMO_TEXT_CHARS:   # log lines and headings repeat; long paragraphs seldom do
-            if len(_TEXT_MEMO) >= MEMO_TEXTS:
-                _TEXT_MEMO.clear()
-            _TEXT_MEMO[text] = got
-    return list(got)
-
-
-MEMO_TEXTS = 20_000
-MEMO_TEXT_CHARS = 400
-_TEXT_MEMO: dict[str, tuple[str, ...]] = {}
+    return list(_text_words(text))
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -70,6 +59,9 @@ def _words(text: str) -> tuple[str, ...]:
     # on lowercased ASCII, WORD's re.I changes nothing and only costs time
     raws = (WORD_TWIN if low.isascii() else WORD).findall(low)
     return tuple(chain.from_iterable(map(_MEMO.__getitem__, raws)))
+
+
+_text_words = TextMemo(_words)
 
 
 class _WordMemo(dict[str, tuple[str, ...]]):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from brokenlang.context import classify, is_resolution_statement, lead_in_rule
@@ -122,3 +124,20 @@ def test_resolution_cue_same_on_ascii_fast_path_and_unicode(text: str) -> None:
     from brokenlang.context import PSEUDO, RESOLUTION_CUE
     e = split("a.md", text)[0]
     assert is_resolution_statement(e) == (bool(RESOLUTION_CUE.search(e.masked)) and not PSEUDO.search(e.masked))
+
+
+def _cue_texts() -> list[str]:
+    """Every line of the samples, lowercased ASCII, plus word-boundary edge cases."""
+    root = Path(__file__).resolve().parent.parent / "samples"
+    lines = [ln for p in sorted(root.rglob("*.md"))
+             for ln in p.read_text(encoding="utf-8", errors="replace").splitlines()]
+    edge = ["fixed", "unfixed", "fixed_it", "fix:", "fix:x", "re-enabled", "reenabled", "ok.", "okay", "back  up",
+            "no longer", "xworks", "works2", "_works", "done!", "clean run", ""]
+    return [t.lower() for t in lines + edge if t.isascii()]
+
+
+def test_resolution_cue_re2_finds_what_re_finds():
+    from brokenlang import context
+
+    for text in _cue_texts():
+        assert context._RESOLUTION_CUE_RE2(text.encode()) == bool(context.RESOLUTION_CUE_TWIN.search(text)), text

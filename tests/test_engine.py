@@ -224,3 +224,13 @@ def test_scans_give_the_same_findings_with_either_engine(tmp_path: Path) -> None
             r = run.scan([str(folder)], ScanOptions(ledger=ledger, git_dates=False, engine=name, cache=False))
             found[name] = (r.findings, r.ignored, r.entries)
         assert found["fast"] == found["spacy"], folder
+
+
+@pytest.mark.parametrize("pattern", [r"ab+c", r"^", r"(?:^|[^A-Za-z])fail(?:[^A-Za-z]|$)", r"x*", r"é"])
+def test_searcher_agrees_with_search(pattern: str) -> None:
+    import re2
+
+    found = engine.searcher(re2.compile(pattern, options=engine.options()))
+    for subject in ("", "abbbc", "ac", "a fail", "failed", "xx", "café", "é!"):
+        encoded = subject.encode()
+        assert found(encoded) == (re2.compile(pattern).search(encoded) is not None), (pattern, subject)

@@ -52,3 +52,12 @@ def test_resolution_by_text(tmp_path, files, path, line, state):
     report = scan(["."], ScanOptions(cwd=str(tmp_path), git_dates=False))
     got = {f.state for f in report.findings if f.path == path and f.line == line}
     assert got == {state}, [(f.path, f.line, f.state, f.message) for f in report.findings]
+
+
+@pytest.mark.parametrize("text", ["plain words", "**bold**", "`code`", "a_b", "~~gone~~", "", "é * x", "__x__"])
+def test_plain_is_the_markup_substitution(text):
+    import re
+
+    from brokenlang import findings
+
+    assert findings._plain(text) == re.sub(r"[`*_~]+", " ", text)
