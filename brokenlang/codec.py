@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .models import Finding
@@ -27,7 +28,7 @@ def decode_file(data: Any) -> FileAnalysis:
     try:
         path, n_entries, docs, words, statements, hits, used_git, used_mtime = data
         if not (isinstance(path, str) and isinstance(words, dict)
-                and all(isinstance(k, str) and type(v) is int for k, v in words.items())):
+                and _STR.issuperset(map(type, words)) and _INT.issuperset(map(type, words.values()))):
             raise ValueError("not a file analysis")
         return FileAnalysis(path, _int(n_entries), _int(docs), words,
                             tuple(_unstatement(path, i, s) for i, s in enumerate(statements)),
@@ -89,6 +90,7 @@ def _finding(d: Any) -> Finding:
     return Finding._make(d)
 
 
+@lru_cache(maxsize=4096)   # entries of one file share their dates
 def _when(s: Any) -> dt.datetime:
     when = dt.datetime.fromisoformat(s)
     if when.tzinfo is None:
@@ -96,8 +98,11 @@ def _when(s: Any) -> dt.datetime:
     return when
 
 
+_STR, _INT = frozenset({str}), frozenset({int})
+
+
 def _words(items: Any) -> frozenset[str]:
-    if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
+    if type(items) is not list or not _STR.issuperset(map(type, items)):
         raise ValueError("not a word list")
     return frozenset(items)
 

@@ -113,7 +113,8 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
                         any(d.source == "mtime" for d in dates))
 
 
-def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: LedgerMatcher) -> Analysis:
+def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: LedgerMatcher,
+            spread: resolution.Spread | None = None) -> Analysis:
     """The files' analyses together: statements numbered across them, subject weights over
     every entry, resolution by later text, then each waiting hit against the ledger."""
     statements: list[resolution.Statement] = []
@@ -128,7 +129,7 @@ def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: Ledge
         df.update(fa.words)
         docs += fa.docs
         n_entries += fa.entries
-    by_text = resolution.resolve_by_text(statements, resolution.Subjects.from_counts(docs, df))
+    by_text = resolution.resolve_by_text(statements, resolution.Subjects.from_counts(docs, df), spread)
     findings: list[Finding] = []
     ignored: list[Finding] = []
     for fa, start in zip(files, starts, strict=True):

@@ -7,7 +7,7 @@ import datetime as dt
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from . import subject
@@ -82,19 +82,28 @@ def later(a: Statement, b: Statement) -> bool:
     return b.when > a.when and ((a.strong and b.strong) or b.when - a.when > DAY)
 
 
-def resolve_by_text(statements: Sequence[Statement], subjects: Subjects) -> dict[int, Statement]:
+Spread = Callable[[Callable[[Sequence[Statement]], list[tuple[int, int]]], Sequence[Statement]],
+                  list[list[tuple[int, int]]]]
+
+
+def resolve_by_text(statements: Sequence[Statement], subjects: Subjects,
+                    spread: Spread | None = None) -> dict[int, Statement]:
     """For each failure statement, the resolution that makes it stale (if the latest
     related statement after it is a resolution). A resolution must name what failed (its
-    focus words); a later failure needs less to count, so doubt keeps a failure open."""
+    focus words); a later failure needs less to count, so doubt keeps a failure open.
+    `spread(fn, failures)`: fn over parts of the failures, e.g. in other processes (each
+    failure's verdict depends on the timeline only); the results, part by part."""
     if subjects.min_shared <= 0:   # one entry: nothing can be related
         return {}
-    out: dict[int, Statement] = {}
     timeline = _Timeline(statements, subjects)
-    for f in statements:
-        if not f.resolves:
-            got = timeline.verdict(f)
-            if got is not None:
-                out[f.key] = got
+    failures = [f for f in statements if not f.resolves]
+
+    def verdicts(part: Sequence[Statement]) -> list[tuple[int, int]]:
+        return [(f.key, got.key) for f in part if (got := timeline.verdict(f)) is not None]
+
+    parts = spread(verdicts, failures) if spread is not None else [verdicts(failures)]
+    by_key = {s.key: s for s in statements}
+    out = {f: by_key[r] for part in parts for f, r in part}
     _incident_sections(statements, out)
     _problem_solution(statements, out)
     return out

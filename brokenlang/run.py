@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from .errors import UserError
 from .models import Finding, Notice, Rule, SourceFile
 
 DEFAULT_LEDGER = os.path.join(".brokenlang", "ledger.yaml")
+SPREAD_MIN_STATEMENTS = 20_000   # below this, resolution by text is quicker than a fork
 
 
 class ScanOptions(NamedTuple):
@@ -225,7 +227,9 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
             order = sorted(range(len(sources)), key=lambda i: sources[i].abspath.split(os.sep))
             sources[:] = [sources[i] for i in order]
             own = [own[i] for i in order]
-        analysis = combine(own, matcher.rules, ledger_mod.LedgerMatcher(ledger))
+        spread = functools.partial(parallel.fork_map, jobs=jobs) if len(own) > 1 and sum(
+            len(fa.statements) for fa in own) >= SPREAD_MIN_STATEMENTS else None
+        analysis = combine(own, matcher.rules, ledger_mod.LedgerMatcher(ledger), spread)
         incremental.store_run(store, whole, stamps, analysis)
     applied = suppress.apply(sources, analysis.findings)
     kept, ignored, unused = applied.kept, applied.suppressed + analysis.ignored, tuple(applied.unused)

@@ -274,3 +274,39 @@ def test_a_clean_run_imports_no_heavy_module(tmp_path: Path, command: list[str])
     p = subprocess.run([sys.executable, "-c", code, *command], cwd=tmp_path, capture_output=True, text=True,
                        timeout=120)
     assert p.stdout.split("\n")[-2] == "0 []", p.stdout + p.stderr
+
+
+# -- the global step over two processes ----------------------------------------------------
+
+def test_fork_map_gives_the_parts_in_order_and_redoes_a_failed_part() -> None:
+    import os as os_mod
+
+    items = list(range(101))
+    assert parallel.fork_map(lambda part: [x * x for x in part], items, 3) == [
+        [x * x for x in items[:33]], [x * x for x in items[33:67]], [x * x for x in items[67:]]]
+    parent = os_mod.getpid()
+
+    def fails_in_a_child(part: Any) -> list[int]:
+        if os_mod.getpid() != parent:
+            raise RuntimeError("a child that dies")
+        return list(part)
+
+    assert parallel.fork_map(fails_in_a_child, items, 2) == [items[:50], items[50:]]
+
+
+def test_resolution_spread_over_processes_is_the_same(tmp_path: Path) -> None:
+    corpus.workspace(tmp_path / "ws", mb=0.3, seed=9)
+    src = run.collect([str(tmp_path / "ws")], ScanOptions(cwd=str(tmp_path)))
+    m = run.load_matcher(src.config, cache=False)
+    own = [findings.analyse_file(sf, m) for sf in src.files]
+    ledger = run.ledger_mod.LedgerMatcher(run.ledger_mod.load(src.ledger_path))
+    parts: list[int] = []
+
+    def spread(fn: Any, failures: Any) -> Any:
+        got = parallel.fork_map(fn, failures, 2)
+        parts.append(len(got))
+        return got
+
+    together = findings.combine(own, m.rules, ledger)
+    assert findings.combine(own, m.rules, ledger, spread) == together and parts == [2]
+    assert sum(f.resolved_by == "text" for f in together.findings) > 5
