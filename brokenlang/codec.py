@@ -48,8 +48,15 @@ def decode_findings(data: Any) -> list[Finding]:
 
 
 def _statement(s: Statement) -> list[Any]:
-    return [s.line, s.when.isoformat(), s.strong, s.resolves, sorted(s.own), sorted(s.context),
-            [sorted(g) for g in s.focus], s.section, s.heading, s.fix_section, s.solution, s.weak]
+    return [s.line, s.when.isoformat(), s.strong, s.resolves, _joined(s.own), _joined(s.context),
+            [_joined(g) for g in s.focus], s.section, s.heading, s.fix_section, s.solution, s.weak]
+
+
+def _joined(words: frozenset[str]) -> str | list[str]:
+    """Subject words as one string (quicker to store and read back than a list of them),
+    or as a list should a word hold white space."""
+    text = " ".join(sorted(words))
+    return text if len(text.split()) == len(words) else sorted(words)
 
 
 def _unstatement(path: str, key: int, d: list[Any]) -> Statement:
@@ -102,6 +109,8 @@ _STR, _INT = frozenset({str}), frozenset({int})
 
 
 def _words(items: Any) -> frozenset[str]:
+    if type(items) is str:
+        return frozenset(items.split())
     if type(items) is not list or not _STR.issuperset(map(type, items)):
         raise ValueError("not a word list")
     return frozenset(items)

@@ -310,3 +310,16 @@ def test_resolution_spread_over_processes_is_the_same(tmp_path: Path) -> None:
     together = findings.combine(own, m.rules, ledger)
     assert findings.combine(own, m.rules, ledger, spread) == together and parts == [2]
     assert sum(f.resolved_by == "text" for f in together.findings) > 5
+
+
+def test_file_analyses_round_trip_through_the_cache_form(tmp_path: Path) -> None:
+    corpus.workspace(tmp_path / "ws", mb=0.2, seed=4)
+    src = run.collect([str(tmp_path / "ws"), str(REPO / "samples")], ScanOptions(cwd=str(tmp_path)))
+    m = run.load_matcher(src.config, cache=False)
+    own = [findings.analyse_file(sf, m) for sf in src.files]
+    assert [codec.decode_file(json.loads(json.dumps(codec.encode_file(fa)))) for fa in own] == own
+    assert sum(len(fa.statements) for fa in own) > 50 and sum(len(fa.hits) for fa in own) > 50
+    first = next(fa for fa in own if fa.statements)
+    odd = first.statements[0]._replace(own=frozenset({"a b", "c"}), context=frozenset(), focus=(frozenset({"x\ty"}),))
+    fa = first._replace(statements=(odd,), hits=())
+    assert codec.decode_file(json.loads(json.dumps(codec.encode_file(fa)))) == fa   # words with white space
