@@ -198,7 +198,11 @@ def breakdown(ws: Path, cache: Path) -> None:
     """Where the time of an unchanged re-scan goes, and of a re-scan after one daily note
     changed (in process, the cache warm)."""
     os.environ["BROKENLANG_CACHE_DIR"] = str(cache)
-    from brokenlang import findings, incremental, resolution, run
+    import gc
+
+    from brokenlang import cli, findings, incremental, resolution, run
+
+    gc.set_threshold(cli.GC_THRESHOLD, 50, 100)   # as the command line runs
 
     spent: dict[str, float] = {}
 
