@@ -7,14 +7,11 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-import re2
-
 from .casefold import ascii_twin
 from .casefold import search as _search
-from .engine import options as re2_options
-from .engine import searcher
 from .memo import TextMemo
 from .models import Entry, Hit
+from .saferegex import compiled, searcher
 
 ASSERTED = "asserted"
 RESOLVED = "resolved"
@@ -208,17 +205,11 @@ def _words_between(s: str) -> int:
 
 TWINS = tuple(ascii_twin(t.pattern) for t in TRIGGERS)
 TriggerMatch = tuple[Trigger, int, int, str]   # trigger, start, end, matched text (lowercased if ASCII)
-_MATCH_MEMO: dict[str, list[TriggerMatch]] = {}
-MATCH_MEMO_SIZE = 256
 
 
-def _trigger_matches(text: str) -> list[TriggerMatch]:
+def _find_trigger_matches(text: str) -> list[TriggerMatch]:
     """Every match of a (non-pseudo) trigger in text that no pseudo-trigger overlaps, in
-    TRIGGERS order. Depends on the text only: the hits of one entry (and repeated log
-    lines) share it."""
-    got = _MATCH_MEMO.get(text)
-    if got is not None:
-        return got
+    TRIGGERS order."""
     folded = text.isascii()
     subject = text.lower() if folded else text
     found = [(t, m) for t, twin in zip(TRIGGERS, TWINS, strict=True)
@@ -229,10 +220,11 @@ def _trigger_matches(text: str) -> list[TriggerMatch]:
         s, e = m.span()
         if t.category != "pseudo" and not any(ps <= s < pe or ps < e <= pe for ps, pe in pseudo_spans):
             got.append((t, s, e, m.group(0)))
-    if len(_MATCH_MEMO) >= MATCH_MEMO_SIZE:
-        _MATCH_MEMO.clear()
-    _MATCH_MEMO[text] = got
     return got
+
+
+# depends on the text only: the hits of one entry (and repeated log lines) share it
+_trigger_matches = TextMemo(_find_trigger_matches, texts=256, chars=1 << 62)
 
 
 def _triggers(text: str, hit: Hit) -> set[str]:
@@ -344,8 +336,7 @@ PSEUDO_TWIN = ascii_twin(PSEUDO)
 STRONG_CUE_TWIN = ascii_twin(STRONG_CUE)
 # RESOLUTION_CUE_TWIN in RE2, several times faster; on ASCII text both \b are ASCII word boundaries,
 # and the pattern has no lookaround or backreference, so both find a match in the same texts
-_RESOLUTION_CUE_RE2: Callable[[bytes], bool] = searcher(re2.compile(RESOLUTION_CUE_TWIN.pattern,
-                                                                      options=re2_options()))
+_RESOLUTION_CUE_RE2: Callable[[bytes], bool] = searcher(compiled(RESOLUTION_CUE_TWIN.pattern))
 
 
 def strong_resolution(entry: Entry) -> bool:

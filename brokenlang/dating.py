@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 
-from .casefold import ascii_twin
+from . import casefold
 from .models import Dated, Entry
 
 UTC = dt.timezone.utc
@@ -20,7 +20,7 @@ MONTH_DAY = re.compile(r"\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|
                        r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?"
                        r"\s+(\d{4})\b", re.I)
 TIME_LEAD = re.compile(r"^[\s>#*_\-+•\d.)\[\]]*?\**\[?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?\b\s*(UTC|GMT|Z)?", re.I)
-MONTH_DAY_TWIN = ascii_twin(MONTH_DAY)
+MONTH_DAY_TWIN = casefold.ascii_twin(MONTH_DAY)
 FOUR_DIGITS = re.compile(r"\d\d\d\d")
 FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[-_T](\d{2})(\d{2})(?!\d))?")
 FRONT_DATE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M)
@@ -62,8 +62,7 @@ def find_date(text: str) -> tuple[dt.datetime, bool] | None:
         t = _mk(int(m2.group(1)), int(m2.group(2)), int(m2.group(3)))
         if t:
             return t, False
-    # matching lowercased ASCII is much faster than re.I, and finds the same
-    m3 = MONTH_DAY_TWIN.search(text.lower()) if text.isascii() else MONTH_DAY.search(text)
+    m3 = casefold.search(MONTH_DAY, MONTH_DAY_TWIN, text)
     if m3:
         if m3.group(1):
             day, mon, year = int(m3.group(1)), m3.group(2), int(m3.group(3))

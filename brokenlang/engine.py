@@ -36,6 +36,7 @@ import re2
 
 from . import triggers
 from .models import Rule
+from .saferegex import searcher
 from .spans import plain, select_spans
 from .subject import STOP as COMMON_WORDS
 from .subject import VERDICT as FAILURE_WORDS
@@ -265,11 +266,6 @@ def _foldable(word: str) -> bool:
     return all(c.isascii() or c.lower() == c.upper() == c for c in word)
 
 
-def options() -> Any:
-    """RE2 options of every pattern compiled here (errors not logged, memory bounded)."""
-    return _options()
-
-
 def _options() -> Any:
     opts = re2.Options()
     opts.log_errors = False
@@ -410,23 +406,6 @@ class Prefilter:
         if found is None:
             found = self._sequences[u] = searcher(re2.compile(unit.sequence, options=_options()))
         return bool(found(subjects[unit.space]))
-
-
-def searcher(rx: Any) -> Any:
-    """bytes -> whether `rx` matches anywhere in them. re2's `search` builds a generator and
-    a match object per call; its underlying RE2 answers the same question directly."""
-    raw = getattr(rx, "_regexp", None)
-    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
-    if raw is None or anchor is None or not hasattr(raw, "Match"):
-        return lambda subject: rx.search(subject) is not None   # another re2 version: its public API
-
-    def found(subject: bytes) -> bool:
-        return raw.Match(anchor, subject, 0, len(subject))[0] != NULL_SPAN
-
-    return found
-
-
-NULL_SPAN = (-1, -1)   # re2's span of a group (here: the whole match) that did not match
 
 
 def _atom_regex(atom: Atom) -> str:

@@ -181,14 +181,14 @@ class _Scope:
 
 
 def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
-                scope: _Scope, out: list[resolution.Statement], own: frozenset[str] | None = None) -> int:
+                scope: _Scope, out: list[resolution.Statement], own: frozenset[str]) -> int:
     """Record what the entry says for the resolution timeline; return its failure statement.
-    `own`: the entry's subject words, when the caller has them."""
-    # most entries: no hit, and neither a solution field nor a resolution statement
-    if not entry_hits and not (SOLUTION_FIELD.match(e.masked) or (scope.resolves and e.kind != "heading")
-                               or context.is_resolution_statement(e)):
+    `own`: the entry's subject words."""
+    quiet = not entry_hits
+    solution = quiet and bool(SOLUTION_FIELD.match(e.masked))
+    reports = quiet and ((scope.resolves and e.kind != "heading") or context.is_resolution_statement(e))
+    if quiet and not solution and not reports:   # most entries
         return -1
-    own = own if own is not None else resolution.subject_words(_plain(e.text))
     asserted = [h for h, c in entry_hits if c.status == context.ASSERTED]
     resolved = [h for h, c in entry_hits if c.status == context.RESOLVED]
     ctx_words = scope.section_words if e.kind != "heading" else frozenset()
@@ -204,13 +204,12 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
         return len(out) - 1
 
     both = bool(asserted and resolved)
-    if not entry_hits and SOLUTION_FIELD.match(e.masked):
+    if solution:
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
                                         d.strong, True, own, ctx_words,
                                         section=scope.section_line, solution=True))
         return -1
-    if resolved or (not entry_hits and (context.is_resolution_statement(e)
-                                        or (scope.resolves and e.kind != "heading"))):
+    if resolved or reports:
         add(True, _clause_words(e, resolved) if both else own)
     if asserted:
         words = _clause_words(e, asserted) if both else own
@@ -279,7 +278,7 @@ def _plain(text: str) -> str:
 _subject_words = TextMemo(resolution.subject_words)
 
 
-def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str | None = None) -> LocalHit:
+def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str) -> LocalHit:
     e, hit = h.entry, h.hit
     line = _line_at(e, hit.start)
     end_line = _line_at(e, max(hit.start, hit.end - 1))
@@ -300,7 +299,7 @@ def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str | None = None) 
                                 message=f"resolved: {quoted} is reported fixed in the same statement")
     if settled is not None:
         return LocalHit(settled, True, "", "", h.dated.when, h.dated.strong, -1)
-    return LocalHit(base, False, _plain(e.text) if plain is None else plain,
+    return LocalHit(base, False, plain,
                     e.section if e.kind != "heading" else "", h.dated.when, h.dated.strong, h.stmt)
 
 

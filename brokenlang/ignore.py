@@ -152,7 +152,7 @@ def _match_segment(segment: str | tuple[Token, ...], name: str) -> bool:
     if suffix is None:
         suffix = _SUFFIXES[segment] = _star_suffix(segment)
     if suffix:   # `*.md`: a star, then literal characters
-        return name.endswith(suffix[1:])
+        return name.endswith(suffix)
     t = n = 0
     star_t, star_n = -1, 0
     while n < len(name):
@@ -176,9 +176,9 @@ _SUFFIXES: dict[tuple[Token, ...], str] = {}
 
 
 def _star_suffix(segment: tuple[Token, ...]) -> str:
-    """"*" + the literal rest of a segment that is a star and literal characters, else ""."""
+    """The literal rest of a segment that is a star and literal characters, else ""."""
     if len(segment) > 1 and segment[0] is _Wild.STAR and all(isinstance(t, str) for t in segment[1:]):
-        return "*" + "".join(t for t in segment[1:] if isinstance(t, str))
+        return "".join(t for t in segment[1:] if isinstance(t, str))
     return ""
 
 

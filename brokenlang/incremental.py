@@ -46,9 +46,8 @@ def file_key(engine_key: str, use_git: bool, sf: SourceFile) -> str:
     return cache_mod.digest("file", engine_key, "git" if use_git else "", sf.path, *content)
 
 
-def run_key(engine_key: str, engine: str, ledger: tuple[str, bytes] | None, use_git: bool,
-            files: Sequence[Keyed]) -> str:
-    parts: list[bytes | str] = ["run", engine_key, engine, "git" if use_git else ""]
+def run_key(engine_key: str, ledger: tuple[str, bytes] | None, use_git: bool, files: Sequence[Keyed]) -> str:
+    parts: list[bytes | str] = ["run", engine_key, "git" if use_git else ""]
     parts += ["ledger", *ledger] if ledger else ["no ledger"]
     for k in files:
         parts += [k.source.path, k.key]

@@ -83,10 +83,6 @@ def summary(report: Report, unused_suppressions: bool = False) -> dict[str, Any]
 ITEM_EDGE, ITEM_EDGE_NL = b'}, {"', b'},\n  {"'
 
 
-def to_json(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> str:
-    return b"".join(json_chunks(report, show_ignored, unused_suppressions)).decode("utf-8")
-
-
 def json_chunks(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> Iterator[bytes]:
     """One JSON object (UTF-8), in pieces to write one after the other; each finding on a
     line of its own: readable, and written by the C encoder in one call per list (an

@@ -123,7 +123,7 @@ class _Timeline:
       newest related statement is followed by it. What is left (a few) is checked
       against the related statements further down its own file.
     Of several latest resolutions at the same time and line, the first in input order is
-    named, as in the definition (see `_first`).
+    named, as in the definition (see `verdict`).
 
     A statement is known by its rank, its place in the newest-first order of all of them
     (ties in input order): a word's list is then a rising list of ints, merged without a
@@ -189,14 +189,9 @@ class _Timeline:
                 if not k.resolves:
                     return None
                 latest.append(r)
-        return self._first(f, latest) if latest else None
-
-    def _first(self, f: Statement, latest: list[int]) -> Statement:
-        """The latest (time, line) of `latest`; of several, the first in input order, as
-        the definition's max() names it (never the set order of words, which changes
-        from run to run)."""
-        ranked = self.ranked
-        return ranked[min(latest, key=lambda r: (-ranked[r].when.timestamp(), -ranked[r].line, ranked[r].key))]
+        # of several at the latest (time, line), the first in input order, as the definition's
+        # max() names it: the lowest rank, since ranks keep input order among equals
+        return self.ranked[min(latest)] if latest else None
 
     def _side(self, f: Statement) -> _Side:
         """What f brings to every comparison, and its memo (shared by failures that say the same)."""

@@ -196,12 +196,12 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     # takes that run's findings.
     store = cache_mod.for_project(cfg.root, options.cache)
     packs_key = getattr(matcher, "key", "") or cache_mod.packs_key(pack_files(cfg, options.packs))
-    engine_key = f"{options.engine}\0{packs_key}"
+    engine_key = f"{options.engine}\0{packs_key}"   # the engine's name too: each has its own cache
     keyed = [incremental.Keyed(sf, incremental.file_key(engine_key, use_git, sf) if store.folder else "")
              for sf in sources]
     stamper = incremental.Stamper()
     whole = "" if src.large or not store.folder else incremental.run_key(
-        engine_key, options.engine, _ledger_identity(ledger_path), use_git, keyed)
+        engine_key, _ledger_identity(ledger_path), use_git, keyed)
     analysis = incremental.cached_run(store, whole, keyed, stamper)
     maps: dict[str, parallel.LineMap] = {}
     if analysis is None:

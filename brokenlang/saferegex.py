@@ -184,3 +184,20 @@ def compiled(pattern: str) -> Any:
 
 def search(pattern: str, text: str) -> bool:
     return compiled(pattern).search(text) is not None
+
+
+def searcher(rx: Any) -> Any:
+    """bytes -> whether `rx` matches anywhere in them. re2's `search` builds a generator and
+    a match object per call; its underlying RE2 answers the same question directly."""
+    raw = getattr(rx, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if raw is None or anchor is None or not hasattr(raw, "Match"):
+        return lambda subject: rx.search(subject) is not None   # another re2 version: its public API
+
+    def found(subject: bytes) -> bool:
+        return raw.Match(anchor, subject, 0, len(subject))[0] != NULL_SPAN
+
+    return found
+
+
+NULL_SPAN = (-1, -1)   # re2's span of a group (here: the whole match) that did not match

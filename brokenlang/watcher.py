@@ -455,9 +455,10 @@ class Watcher:
         own = []
         for sf in sources:
             cached = self._cache[sf.abspath]
-            basis = (cached.key, cached.sha256, bool(use_git), s.matcher)   # the stat key holds the mtime
+            # the stat key holds the mtime; a matcher equals only itself
+            basis = (cached.key, cached.sha256, bool(use_git), s.matcher)
             got = self._own_analysis.get(sf.abspath)
-            if got is None or got[0][:3] != basis[:3] or got[0][3] is not s.matcher:
+            if got is None or got[0] != basis:
                 got = (basis, analyse_file(sf, s.matcher, self._git_dates if use_git else None))
                 self._own_analysis[sf.abspath] = got
             own.append(got[1])

@@ -145,7 +145,7 @@ def test_json_has_one_finding_per_line_whatever_the_text(entry):
                 "2026-02-10", "filename", None, None, "open: x", "f" * 32)
     rep = report.Report([f, f._replace(line=2)], [f._replace(state="ignored", reason="negated")], [], [], 2, 10,
                         0.1, None, None)   # type: ignore[arg-type]
-    out = report.to_json(rep, show_ignored=True)
+    out = b"".join(report.json_chunks(rep, show_ignored=True)).decode("utf-8")
     doc = json.loads(out)
     assert [d["line"] for d in doc["findings"]] == [1, 2] and doc["ignored"][0]["reason"] == "negated"
     assert doc["findings"][0] == {k: report.clean(getattr(f, k)) for k in report.FINDING_KEYS}
