@@ -3,11 +3,16 @@ Safe to delete at any time; never stale, because every key is a hash of everythi
 value depends on, including brokenlang's own source code and the installed spaCy and RE2:
 
 * `engine-<key>.json`: the rules of the pattern packs and the engine plan derived from
-  them (key: the pack files' paths and bytes);
+  them (key: the pack files' paths and bytes); the last used few are kept
+  (engine.ENGINES_KEPT);
 * `file/<key>.json`: one file's own analysis (incremental.py; key: the engine key, the
   file's path and its bytes; kept with the mtime/git stamps it depended on);
 * `run-<key>.json`: the findings of a whole run (key: every file's key and the ledger;
   kept with every file's stamps); only the newest few are kept (incremental.RUNS_KEPT).
+
+File values are bounded: a value read is marked used (its mtime), and once they take
+more than `max_bytes()` (BROKENLANG_CACHE_MAX_MB, default 1024) the least recently used
+are removed down to LOW_WATER of it (`trim`, after a scan that stored new ones).
 
 Values are JSON (a cache file is data, never code). Where it lives: see for_project;
 `BROKENLANG_NO_CACHE=1` (or `--no-cache`) turns it off."""
@@ -19,6 +24,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -31,6 +37,9 @@ HEAD = 65   # a value file: the sha256 of the rest (hex) and a newline, then the
 CACHE_DIR = "cache"
 CACHE_IGNORE = "# brokenlang's cache: safe to delete\n*\n"
 FORMAT = 2
+MAX_MB = 1024       # file values kept, at most (BROKENLANG_CACHE_MAX_MB overrides)
+LOW_WATER = 0.8     # a trim goes down to this share of the limit, so that it seldom runs
+STALE_TEMP = 3600   # seconds after which a left-over temporary file (a killed writer) goes
 
 
 class Cache:
@@ -86,6 +95,48 @@ class Cache:
         except (OSError, ValueError):
             self.folder = None   # read-only, full, or a value JSON cannot hold: stop trying for this run
 
+    def touch(self, kind: str, key: str) -> None:
+        """Mark a value as used now (what `trim` keeps longest)."""
+        if self.folder is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self._path(kind, key))
+
+    def trim(self, kind: str, max_bytes: int) -> int:
+        """When the values of a sharded kind take more than max_bytes, delete the least
+        recently used (oldest mtime) down to LOW_WATER of it; also left-over temporary
+        files older than STALE_TEMP. Returns the number of values deleted."""
+        if self.folder is None:
+            return 0
+        found: list[tuple[int, int, str]] = []   # (mtime_ns, size, path)
+        now = time.time()
+        try:
+            with os.scandir(os.path.join(self.folder, kind)) as shards:
+                folders = [e.path for e in shards if e.is_dir(follow_symlinks=False)]
+            for folder in folders:
+                with os.scandir(folder) as it:
+                    for e in it:
+                        st = e.stat(follow_symlinks=False)
+                        if e.name.startswith(".tmp-"):
+                            if now - st.st_mtime > STALE_TEMP:
+                                with contextlib.suppress(OSError):
+                                    os.unlink(e.path)
+                        elif e.name.endswith(".json"):
+                            found.append((st.st_mtime_ns, st.st_size, e.path))
+        except OSError:
+            return 0
+        total = sum(size for _, size, _ in found)
+        if total <= max_bytes:
+            return 0
+        removed = 0
+        for _, size, path in sorted(found):
+            if total <= max_bytes * LOW_WATER:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed += 1
+            total -= size
+        return removed
+
     def _path(self, kind: str, key: str) -> str:  # key: hex digest
         if kind in SHARDED:
             return os.path.join(self.folder or "", kind, key[:2], f"{key}.json")
@@ -124,6 +175,23 @@ def for_project(root: str, enabled: bool = True) -> Cache:
         return Cache(inside)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Cache(os.path.join(base, "brokenlang")) if os.path.isabs(base) else NO_CACHE
+
+
+def max_bytes() -> int:
+    """The limit on file values: BROKENLANG_CACHE_MAX_MB (a number of MB, 0 or more), else
+    MAX_MB. Anything else is a UserError (a typo must not quietly mean the default)."""
+    named = os.environ.get("BROKENLANG_CACHE_MAX_MB", "").strip()
+    if not named:
+        return MAX_MB << 20
+    try:
+        mb = float(named)
+        if not mb >= 0:
+            raise ValueError
+        return min(int(mb * (1 << 20)), sys.maxsize)
+    except (ValueError, OverflowError):
+        from .errors import UserError
+
+        raise UserError(f"BROKENLANG_CACHE_MAX_MB: not a number of MB (0 or more): {named!r}") from None
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,7 @@ GAP = " ?"   # spaCy tokens are separated by one space or nothing (longer whites
 MEMO_ENTRIES = 20_000     # repeated texts (log lines) are matched once; cleared when full
 FRESH_VOCAB_EVERY = 20_000   # spaCy's string store only grows: a new one after this many texts
 RE2_MAX_MEM = 64 << 20
+ENGINES_KEPT = 8   # engine values in the cache (one per set of packs and version of brokenlang)
 
 # Pieces of spaCy's English special cases with an ASCII letter just before (after) them,
 # e.g. "can" + "not" in "cannot". Taken from spacy.blank("en").tokenizer.rules of this
@@ -514,11 +515,14 @@ def load(pack_files: Sequence[str], store: Any = None) -> FastMatcher:
     if rules is None or plan is None:
         rules = patterns.load_packs(pack_files)
         plan = derive(rules)
+    else:
+        store.touch("engine", key)   # pruning keeps the engines last used
     loaded_rules, loaded_plan = rules, plan
 
     def remember(validated: bool) -> None:
         store.put("engine", key, {"rules": cache_mod.rules_to_json(loaded_rules), "plan": plan_to_json(loaded_plan),
                                   "validated": validated})
+        store.prune("engine", ENGINES_KEPT)
 
     if not isinstance(got, dict) or "plan" not in got:
         remember(False)

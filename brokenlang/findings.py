@@ -282,7 +282,7 @@ def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str) -> LocalHit:
     e, hit = h.entry, h.hit
     line = _line_at(e, hit.start)
     end_line = _line_at(e, max(hit.start, hit.end - 1))
-    br = max(e.text.rfind("\n", 0, hit.start), e.text.rfind("\r", 0, hit.start))
+    br = _line_break_before(e.text, hit.start)
     col = hit.start - br if br >= 0 else _col0(h) + hit.start + 1
     fp = _fingerprint(h, seen)
     entry_date = h.dated.when.date().isoformat()
@@ -342,10 +342,16 @@ def _line_at(e: Entry, pos: int) -> int:
 
 def _col0(h: _Hit) -> int:
     """Column of the entry start within its first line (0-based)."""
-    text = h.file.text
     start = h.entry.offset
-    nl = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start))
-    return start - (nl + 1)
+    return start - (_line_break_before(h.file.text, start) + 1)
+
+
+def _line_break_before(text: str, pos: int) -> int:
+    """Index of the last line break (\n or \r) before pos, -1 if none. The \r is looked
+    for only after the last \n: a file without \r is not searched back to its start for
+    each hit."""
+    nl = text.rfind("\n", 0, pos)
+    return max(nl, text.rfind("\r", nl + 1, pos))
 
 
 def _fingerprint(h: _Hit, seen: dict[str, int]) -> str:

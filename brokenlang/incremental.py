@@ -90,10 +90,12 @@ def cached_run(store: cache_mod.Cache, key: str, files: Sequence[Keyed], stamper
             return None
         if not all(stamper.holds(k.source, st) for k, st in zip(files, stamps, strict=True)):
             return None
-        return Analysis(codec.decode_findings(value["findings"]), codec.decode_findings(value["ignored"]),
-                        int(value["entries"]))
+        got = Analysis(codec.decode_findings(value["findings"]), codec.decode_findings(value["ignored"]),
+                       int(value["entries"]))
     except (KeyError, TypeError, ValueError):
         return None
+    store.touch("run", key)
+    return got
 
 
 def store_run(store: cache_mod.Cache, key: str, stamps: Sequence[Stamp], analysis: Analysis) -> None:
@@ -106,9 +108,11 @@ def store_run(store: cache_mod.Cache, key: str, stamps: Sequence[Stamp], analysi
 
 def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSpec, store: cache_mod.Cache,
                   use_git: bool, jobs: int, stamper: Stamper,
-                  advance: Callable[[], None] | None = None) -> tuple[list[FileAnalysis], list[Stamp]]:
+                  advance: Callable[[], None] | None = None,
+                  max_bytes: int | None = None) -> tuple[list[FileAnalysis], list[Stamp]]:
     """Each file's own analysis, in order, with what it depended on: from the cache where
-    it holds, else computed (in worker processes when there is enough to do)."""
+    it holds, else computed (in worker processes when there is enough to do). With
+    `max_bytes`, the cached file values are then trimmed to it if new ones were stored."""
     out: list[FileAnalysis | None] = [None] * len(files)
     stamps: list[Stamp] = [Stamp(None, None)] * len(files)
     todo: list[tuple[int, str | None]] = []   # (index, git stamp taken before git is asked)
@@ -134,6 +138,8 @@ def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSp
             store.put("file", k.key, [codec.encode_file(fa), *stamps[i]])
         if advance:
             advance()
+    if max_bytes is not None and any(files[i].key for i, _ in todo):
+        store.trim("file", max_bytes)
     return [fa for fa in out if fa is not None], stamps
 
 
@@ -161,7 +167,10 @@ def _cached_file(store: cache_mod.Cache, k: Keyed, stamper: Stamper) -> tuple[Fi
             return None
     except (TypeError, ValueError):
         return None
-    return (fa, st) if stamper.holds(k.source, st) else None
+    if not stamper.holds(k.source, st):
+        return None
+    store.touch("file", k.key)
+    return fa, st
 
 
 def _batches(sources: Sequence[SourceFile], use_git: bool) -> Iterator[tuple[list[SourceFile], bool]]:

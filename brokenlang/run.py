@@ -195,6 +195,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     # over processes for large scans; a run over exactly the inputs of an earlier one
     # takes that run's findings.
     store = cache_mod.for_project(cfg.root, options.cache)
+    max_bytes = cache_mod.max_bytes() if store.folder else None   # a bad limit is refused before any work
     packs_key = getattr(matcher, "key", "") or cache_mod.packs_key(pack_files(cfg, options.packs))
     engine_key = f"{options.engine}\0{packs_key}"   # the engine's name too: each has its own cache
     keyed = [incremental.Keyed(sf, incremental.file_key(engine_key, use_git, sf) if store.folder else "")
@@ -212,7 +213,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
         jobs = options.jobs or parallel.default_jobs()
         spec = parallel.MatcherSpec(options.engine, tuple(matcher.rules.values()), getattr(matcher, "plan", None))
         own, stamps = incremental.analyse_files(keyed, matcher, spec, store, use_git, jobs, stamper,
-                                                progress.advance if progress else None)
+                                                progress.advance if progress else None, max_bytes)
         for path in src.large:
             st = os.stat(path)
             got = parallel.stream(path, files_mod.display_path(path, os.path.realpath(options.cwd or os.getcwd())),

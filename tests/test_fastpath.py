@@ -202,6 +202,81 @@ def test_a_scan_writes_nothing_in_the_project_unless_asked(tmp_path: Path, monke
     assert list((root / ".brokenlang" / "cache" / "file").rglob("*.json"))
 
 
+def file_values(folder: Path) -> list[Path]:
+    return sorted((folder / "file").rglob("*.json"))
+
+
+def test_trim_removes_the_least_recently_used_values_first(tmp_path: Path) -> None:
+    store = cache.Cache(str(tmp_path / "c"))
+    keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(10)]
+    for age, key in enumerate(keys):   # keys[0] is the newest
+        store.put("file", key, {"value": "x" * 1000, "key": key})
+        then = 1_700_000_000 - age * 60
+        os.utime(store._path("file", key), (then, then))
+    store.touch("file", keys[9])   # the oldest, used just now
+    size = os.path.getsize(store._path("file", keys[0]))
+    shards = tmp_path / "c" / "file" / keys[0][:2]
+    old_temp, new_temp = shards / ".tmp-old", shards / ".tmp-new"
+    old_temp.write_text("half a value")
+    new_temp.write_text("being written")
+    os.utime(old_temp, (1_700_000_000, 1_700_000_000))
+    assert store.trim("file", 10 * size) == 0 and len(file_values(tmp_path / "c")) == 10
+    assert not old_temp.exists() and new_temp.exists()   # a killed writer's left-over goes, a live one stays
+    assert store.trim("file", 5 * size) == 6   # down to 80 %: 4 values
+    left = {p.stem for p in file_values(tmp_path / "c")}
+    assert left == {keys[0], keys[1], keys[2], keys[9]}
+    assert all(store.get("file", k) == {"value": "x" * 1000, "key": k} for k in left)
+    assert cache.Cache(None).trim("file", 0) == 0
+
+
+def test_the_cache_stays_under_its_limit_and_gives_the_same_findings(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    for day in range(12, 20):
+        (root / "memory" / f"2026-02-{day}.md").write_text(f"# 2026-02-{day}\n\n- sync job failed on run {day}\n")
+    unbounded = scan(root)
+    total = sum(p.stat().st_size for p in file_values(tmp_path / "cache"))
+    assert len(file_values(tmp_path / "cache")) == 10
+    limit = total // 2
+    monkeypatch.setenv("BROKENLANG_CACHE_MAX_MB", str(limit / (1 << 20)))
+    note = root / "memory" / "2026-02-19.md"
+    for i in range(3):   # each scan stores a new value for the changed note, then trims
+        note.write_text(note.read_text() + f"- the search index is corrupted ({i})\n")
+        got = scan(root)
+        assert sum(p.stat().st_size for p in file_values(tmp_path / "cache")) <= limit
+        assert (got.findings, got.ignored) == (lambda r: (r.findings, r.ignored))(scan(root, cache=False))
+    assert len(got.findings) == len(unbounded.findings) + 3
+
+
+def test_a_bad_cache_limit_is_refused_before_any_work(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws")
+    env = {**os.environ, "BROKENLANG_CACHE_DIR": str(tmp_path / "cache"), "BROKENLANG_CACHE_MAX_MB": "1GB"}
+    got = subprocess.run([sys.executable, "-m", "brokenlang", "scan", str(root)], env=env, capture_output=True,
+                         text=True)
+    assert got.returncode == 2 and "BROKENLANG_CACHE_MAX_MB" in got.stderr and "'1GB'" in got.stderr
+    assert not (tmp_path / "cache" / "file").exists()
+
+
+def test_only_the_engines_last_used_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "ENGINES_KEPT", 2)
+    store = cache.Cache(str(tmp_path / "c"))
+    packs = []
+    for i in range(3):
+        pack = tmp_path / f"p{i}.yaml"
+        pack.write_text(f"pack: p{i}\nrules:\n  - id: p{i}.boom\n    message: boom\n    phrases: [kaboom{i}]\n"
+                        f"    examples: {{match: [kaboom{i}]}}\n")
+        packs.append([str(pack)])
+    for i, files in enumerate(packs):
+        engine.load(files, store)
+        stamp = 1_700_000_000 + i
+        os.utime(store._path("engine", cache.packs_key(files)), (stamp, stamp))
+    engine.load(packs[0], store)   # used again: now the newest
+    engine.load(packs[2], store)
+    kept = {p.name for p in (tmp_path / "c").glob("engine-*.json")}
+    assert kept == {f"engine-{cache.packs_key(packs[i])}.json" for i in (0, 2)}
+
+
 # -- workers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("use_git", [False, True])
