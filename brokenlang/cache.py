@@ -8,13 +8,17 @@ value depends on, including brokenlang's own source code and the installed spaCy
 * `file/<key>.json`: one file's own analysis (incremental.py; key: the engine key, the
   file's path and its bytes; kept with the mtime/git stamps it depended on);
 * `run-<key>.json`: the findings of a whole run (key: every file's key and the ledger;
-  kept with every file's stamps); only the newest few are kept (incremental.RUNS_KEPT).
+  kept with every file's stamps); only the newest few are kept (incremental.RUNS_KEPT);
+* `out-<key>.json`: a run's findings as its JSON report renders them (raw bytes; key:
+  the run's key and the stamps its findings depended on, incremental.output_key), two
+  per run at most.
 
 File values are bounded: a value read is marked used (its mtime), and once they take
 more than `max_bytes()` (BROKENLANG_CACHE_MAX_MB, default 1024) the least recently used
 are removed down to LOW_WATER of it (`trim`, after a scan that stored new ones).
 
-Values are JSON (a cache file is data, never code). Where it lives: see for_project;
+Values are JSON, or the JSON text of a report (a cache file is data, never code). Where it
+lives: see for_project;
 `BROKENLANG_NO_CACHE=1` (or `--no-cache`) turns it off."""
 from __future__ import annotations
 
@@ -53,23 +57,50 @@ class Cache:
     def get(self, kind: str, key: str) -> Any:
         """The value stored, or None. A value whose bytes are not those written (a digest
         heads each file) is a miss: what is read back is exactly what `put` was given."""
+        body = self._read(kind, key)
+        value = None
+        if body is not None:
+            try:
+                value = json.loads(body)
+            except ValueError:
+                body = None
+        self._count(body is not None)
+        return value
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        """The bytes stored by put_bytes, or None."""
+        body = self._read(kind, key)
+        self._count(body is not None)
+        return body
+
+    def _read(self, kind: str, key: str) -> bytes | None:
         if self.folder is None:
             return None
         try:
             with open(self._path(kind, key), "rb") as fh:
                 data = fh.read()
-            head, body = data[:HEAD], data[HEAD:]
-            if head != hashlib.sha256(body).hexdigest().encode("ascii") + b"\n":
-                raise ValueError("damaged")
-            value = json.loads(body)
-        except (OSError, ValueError):
-            self.misses += 1
+        except OSError:
             return None
-        self.hits += 1
-        return value
+        head, body = data[:HEAD], data[HEAD:]
+        return body if head == hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" else None
+
+    def _count(self, hit: bool) -> None:
+        if self.folder is not None:
+            self.hits += hit
+            self.misses += not hit
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Write atomically (temp file + rename); a cache that cannot be written is no error."""
+        try:
+            # ASCII: surrogates (undecodable bytes) survive
+            body = json.dumps(value, separators=(",", ":")).encode("ascii")
+        except ValueError:
+            self.folder = None   # a value JSON cannot hold: stop trying for this run
+            return
+        self.put_bytes(kind, key, body)
+
+    def put_bytes(self, kind: str, key: str, body: bytes) -> None:
+        """Store bytes as they are (atomically, headed by their digest)."""
         if self.folder is None:
             return
         path = self._path(kind, key)
@@ -81,8 +112,6 @@ class Cache:
                     fh.write(CACHE_IGNORE)
             import tempfile
 
-            # ASCII: surrogates (undecodable bytes) survive
-            body = json.dumps(value, separators=(",", ":")).encode("ascii")
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -92,8 +121,8 @@ class Cache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-        except (OSError, ValueError):
-            self.folder = None   # read-only, full, or a value JSON cannot hold: stop trying for this run
+        except OSError:
+            self.folder = None   # read-only or full: stop trying for this run
 
     def touch(self, kind: str, key: str) -> None:
         """Mark a value as used now (what `trim` keeps longest)."""

@@ -94,7 +94,10 @@ def scan(paths: tuple[str, ...], config_path: str | None, ledger_path: str | Non
     level = fail_on or r.config.fail_on
     unused = list(r.unused_suppressions) if report_unused_suppressions else []
     if fmt == "json":
-        _write_bytes(rep.json_chunks(r, show_ignored, report_unused_suppressions))
+        from . import cache, incremental
+
+        rendered = incremental.Rendered(cache.for_project(r.config.root, not no_cache), r.output_key)
+        _write_bytes(rep.json_chunks(r, show_ignored, report_unused_suppressions, rendered))
     elif fmt in ("sarif", "github"):
         from . import formats
         click.echo(formats.render(fmt, r, show_ignored))

@@ -79,8 +79,10 @@ def _stamp(value: Any) -> Stamp:
     return Stamp(None if mtime is None else float(mtime), git)
 
 
-def cached_run(store: cache_mod.Cache, key: str, files: Sequence[Keyed], stamper: Stamper) -> Analysis | None:
-    """The findings of a run over exactly these inputs, if one was stored."""
+def cached_run(store: cache_mod.Cache, key: str, files: Sequence[Keyed],
+               stamper: Stamper) -> tuple[Analysis, list[Stamp]] | None:
+    """The findings of a run over exactly these inputs, if one was stored (and the stamps
+    they depended on, which hold)."""
     value = store.get("run", key) if key else None
     if value is None:
         return None
@@ -95,7 +97,7 @@ def cached_run(store: cache_mod.Cache, key: str, files: Sequence[Keyed], stamper
     except (KeyError, TypeError, ValueError):
         return None
     store.touch("run", key)
-    return got
+    return got, stamps
 
 
 def store_run(store: cache_mod.Cache, key: str, stamps: Sequence[Stamp], analysis: Analysis) -> None:
@@ -104,6 +106,28 @@ def store_run(store: cache_mod.Cache, key: str, stamps: Sequence[Stamp], analysi
                                "findings": codec.encode_findings(analysis.findings),
                                "ignored": codec.encode_findings(analysis.ignored)})
         store.prune("run", RUNS_KEPT)
+
+
+def output_key(run: str, stamps: Sequence[Stamp]) -> str:
+    """What a run's report is kept by: its inputs and the stamps its findings depended on
+    (the same run key with another mtime can give other findings)."""
+    return cache_mod.digest("output", run, *(repr(tuple(st)) for st in stamps)) if run else ""
+
+
+class Rendered:
+    """The rendered lists of a run's JSON report (report.json_chunks), kept by output_key:
+    the same inputs and stamps give the same findings, so the same bytes."""
+
+    def __init__(self, store: cache_mod.Cache, key: str) -> None:
+        self.store, self.key = store, key
+
+    def get(self, name: str) -> bytes | None:
+        return self.store.get_bytes("out", cache_mod.digest(self.key, name)) if self.key else None
+
+    def put(self, name: str, body: bytes) -> None:
+        if self.key:
+            self.store.put_bytes("out", cache_mod.digest(self.key, name), body)
+            self.store.prune("out", RUNS_KEPT * 2)
 
 
 def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSpec, store: cache_mod.Cache,

@@ -6,7 +6,7 @@ import operator
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from . import budget, suppress
 from .models import FAIL_LEVELS, STATES, Finding
@@ -83,26 +83,46 @@ def summary(report: Report, unused_suppressions: bool = False) -> dict[str, Any]
 ITEM_EDGE, ITEM_EDGE_NL = b'}, {"', b'},\n  {"'
 
 
-def json_chunks(report: Report, show_ignored: bool, unused_suppressions: bool = False) -> Iterator[bytes]:
+class Rendered(Protocol):
+    """Where the rendered lists of one run's report are kept (incremental.Rendered): the
+    same inputs give the same findings, so the same bytes."""
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def put(self, name: str, body: bytes) -> None: ...
+
+
+def json_chunks(report: Report, show_ignored: bool, unused_suppressions: bool = False,
+                rendered: Rendered | None = None) -> Iterator[bytes]:
     """One JSON object (UTF-8), in pieces to write one after the other; each finding on a
     line of its own: readable, and written by the C encoder in one call per list (an
-    indented dump of a large report takes seconds)."""
-    parts = {"findings": [finding_dict(f, cleaned=False) for f in report.findings],
-             "ignored": [finding_dict(f, cleaned=False) for f in report.ignored] if show_ignored else [],
-             "summary": [summary(report, unused_suppressions)],
-             "notices": [{"path": n.path, "line": n.line, "message": n.message} for n in report.notices]}
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    indented dump of a large report takes seconds). `rendered`: the lists of findings as
+    rendered for an earlier run with the same inputs, taken from there or kept there."""
+    lists = {"findings": report.findings, "ignored": report.ignored if show_ignored else []}
     yield b'{"version": 1'
-    for key, items in parts.items():
-        if key == "summary":
-            yield f',\n "{key}": '.encode() + _utf8(encode(items[0]))
-        elif not items:
+    for key, findings in lists.items():
+        if not findings:
             yield f',\n "{key}": []'.encode()
-        else:   # a line per object (see ITEM_EDGE)
-            yield f',\n "{key}": [\n  '.encode()
-            yield _utf8(encode(items)).replace(ITEM_EDGE, ITEM_EDGE_NL)[1:-1]
-            yield b"\n ]"
+            continue
+        body = rendered.get(key) if rendered is not None else None
+        if body is None:   # a line per object (see ITEM_EDGE)
+            body = _utf8(_ENCODE([finding_dict(f, cleaned=False) for f in findings])).replace(
+                ITEM_EDGE, ITEM_EDGE_NL)[1:-1]
+            if rendered is not None:
+                rendered.put(key, body)
+        yield f',\n "{key}": [\n  '.encode()
+        yield body
+        yield b"\n ]"
+    yield b',\n "summary": ' + _utf8(_ENCODE(summary(report, unused_suppressions)))
+    notices = [{"path": n.path, "line": n.line, "message": n.message} for n in report.notices]
+    if notices:
+        yield b',\n "notices": [\n  ' + _utf8(_ENCODE(notices)).replace(ITEM_EDGE, ITEM_EDGE_NL)[1:-1] + b"\n ]"
+    else:
+        yield b',\n "notices": []'
     yield b"\n}\n"
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _utf8(text: str) -> bytes:

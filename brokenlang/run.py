@@ -55,6 +55,7 @@ class Report(NamedTuple):
     rules: tuple[Rule, ...] = ()
     budget: budget_mod.Budget | None = None
     unused_suppressions: tuple[suppress.Unused, ...] = ()
+    output_key: str = ""   # what the rendered report is kept by in the cache ("" for none): incremental.output_key
 
 
 def pack_files(cfg: config_mod.Config, extra: Sequence[str] = ()) -> list[str]:
@@ -203,7 +204,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     stamper = incremental.Stamper()
     whole = "" if src.large or not store.folder else incremental.run_key(
         engine_key, _ledger_identity(ledger_path), use_git, keyed)
-    analysis = incremental.cached_run(store, whole, keyed, stamper)
+    cached = incremental.cached_run(store, whole, keyed, stamper)
+    analysis, stamps = cached if cached is not None else (None, [])
     maps: dict[str, parallel.LineMap] = {}
     if analysis is None:
         from .findings import analyse_file, combine
@@ -242,7 +244,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     limit = cfg.context_budget_tokens if options.context_budget is None else options.context_budget
     budget = budget_mod.compute([(s.path, s.text) for s in sources], limit, dt.date.today())
     return Report(kept, ignored, notices, sources, analysis.entries, tokens, time.monotonic() - t0, cfg,
-                  ledger_path, tuple(matcher.rules.values()), budget, unused)
+                  ledger_path, tuple(matcher.rules.values()), budget, unused, incremental.output_key(whole, stamps))
 
 
 def _ledger_identity(path: str | None) -> tuple[str, bytes] | None:

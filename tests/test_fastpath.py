@@ -277,6 +277,47 @@ def test_only_the_engines_last_used_are_kept(tmp_path: Path, monkeypatch: pytest
     assert kept == {f"engine-{cache.packs_key(packs[i])}.json" for i in (0, 2)}
 
 
+def json_scan(root: Path, cache_dir: Path, *args: str) -> dict[str, Any]:
+    env = {**os.environ, "BROKENLANG_CACHE_DIR": str(cache_dir)}
+    got = subprocess.run([sys.executable, "-m", "brokenlang", "scan", ".", "--format", "json", "--fail-on", "never",
+                          "--no-git", *args], cwd=root, env=env, capture_output=True, check=True)
+    out: dict[str, Any] = json.loads(got.stdout)
+    out["summary"].pop("seconds")
+    return out
+
+
+def test_a_report_rendered_from_the_cache_is_the_report_rendered_anew(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws")
+    (root / "memory" / "latin.md").write_bytes(b"- caf\xe9 deploy failed with HTTP 500 \xe2\x9c\x97\n"
+                                               b"- not an error: the retry handles it\n")
+    for args in ((), ("--show-ignored",)):
+        first = json_scan(root, tmp_path / "cache", *args)
+        assert first["findings"] and (first["ignored"] or not args)
+        again = json_scan(root, tmp_path / "cache", *args)
+        assert again == first == json_scan(root, tmp_path / "cache", "--no-cache", *args)
+    values = list((tmp_path / "cache").glob("out-*.json"))
+    assert len(values) == 2   # the list of findings, and the list of ignored hits
+    for p in values:   # the lists are taken from there: a (well stored) change shows
+        body = p.read_bytes().split(b"\n", 1)[1].replace(b'"message": "', b'"message": "(kept) ')
+        p.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    kept = json_scan(root, tmp_path / "cache", "--show-ignored")
+    assert all(f["message"].startswith("(kept) ") for f in kept["findings"] + kept["ignored"])
+
+
+def test_a_rendered_report_is_not_used_when_a_stamp_changed(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws")
+    note = root / "notes.md"   # dated by its mtime only
+    note.write_text("- deploy failed with HTTP 500\n")
+    states = []
+    for day in ("2026-02-10", "2026-03-01", "2026-02-10"):
+        stamp = dt.datetime.fromisoformat(day + "T12:00:00+00:00").timestamp()
+        os.utime(note, (stamp, stamp))
+        got = json_scan(root, tmp_path / "cache")
+        assert got == json_scan(root, tmp_path / "cache")
+        states.append(next(f["state"] for f in got["findings"] if f["path"].endswith("notes.md")))
+    assert states == ["stale", "open", "stale"]
+
+
 # -- workers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("use_git", [False, True])
