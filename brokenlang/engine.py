@@ -58,6 +58,9 @@ GAP = " ?"   # spaCy tokens are separated by one space or nothing (longer whites
 MEMO_ENTRIES = 20_000     # repeated texts (log lines) are matched once; cleared when full
 FRESH_VOCAB_EVERY = 20_000   # spaCy's string store only grows: a new one after this many texts
 RE2_MAX_MEM = 64 << 20
+# every SAMPLE_EVERY-th text's atoms are counted; after FIRST_ORDERING counted texts (then
+# twice as many, up to LAST_ORDERING) each unit's conditions are tried least seen first
+SAMPLE_EVERY, FIRST_ORDERING, LAST_ORDERING = 64, 16, 2048
 ENGINES_KEPT = 8   # engine values in the cache (one per set of packs and version of brokenlang)
 
 # Pieces of spaCy's English special cases with an ASCII letter just before (after) them,
@@ -75,6 +78,8 @@ GLUED_AFTER = (
     "what", "when", "where", "who", "why", "wo", "would", "y", "you", "’m")
 
 Span = tuple[str, int, int]
+First = tuple[frozenset[Any], dict[Any, tuple[int, ...]]]   # Prefilter's keys of first conditions, their units
+Index = tuple[First, First, First, list[tuple[tuple[frozenset[Any], frozenset[Any]], ...]]]
 
 
 class Atom(NamedTuple):
@@ -92,7 +97,7 @@ class Unit(NamedTuple):
     conditions: tuple[tuple[int, ...], ...]
     space: str = TEXT
     sequence: str = ""
-    anchor: int = 0     # the condition the unit is indexed by: its rarest
+    anchor: int = 0     # its rarest condition, as guessed: Prefilter looks units up by it at first
 
 
 class Plan(NamedTuple):
@@ -311,50 +316,54 @@ class Prefilter:
     that are LOWER words (one set intersection): for a text without UNSAFE_CASE
     characters, `str.lower` maps ASCII letters, and only them, to ASCII letters one for
     one, so these runs are the lowercased runs of the text. Every other atom, a TEXT word
-    as the regex of a whole run (_atom_regex), is found by one RE2 set per space."""
+    as the regex of a whole run (_atom_regex), is found by one RE2 set per space.
+
+    An atom is then known by its key: a LOWER word by its bytes, another atom by its
+    index in its space's set. A unit is a candidate when each of its conditions has a key
+    present and its sequence matches. Units are looked up by the keys of one condition
+    (their first) and only those found are tried further, so a text without any first
+    key leaves at once. Which condition is first changes how many units are tried, never
+    which are candidates (a candidate has a key of every condition): first the plan's
+    guess, then, now and again, the one whose atoms were present in the fewest of a
+    sample of the texts seen (the counts are halved each time: bounded, and the recent
+    texts weigh more); the other conditions are tried in the same order."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.n_units = len(plan.units)
+        self.always = [u for u, unit in enumerate(plan.units) if not unit.conditions]
         self._lower_words = {a.value.encode(): i for i, a in enumerate(plan.atoms)
                              if a.space == LOWER and a.kind == "word"}
         self._lower_keys = frozenset(self._lower_words)
-        self._sets: dict[str, Any] = {}
-        self._any: dict[str, Any] = {}
         self._ids: dict[str, list[int]] = {}
+        self._any: dict[str, Any] = {}
+        match: dict[str, Any] = {}
         for space in (LOWER, TEXT):
             ids = [i for i, a in enumerate(plan.atoms)
                    if a.space == space and not (space == LOWER and a.kind == "word")]
-            if not ids:
-                continue
-            patterns = [_atom_regex(plan.atoms[i]) for i in ids]
-            atom_set = re2.Set.SearchSet(_options())
-            for p in patterns:
-                atom_set.Add(p)
-            atom_set.Compile()
             self._ids[space] = ids
-            self._sets[space] = atom_set
-        self._sequences: dict[int, Any] = {}   # compiled on first use
-        # Each unit is looked at only when an atom of its rarest condition (its anchor)
-        # occurs, so common words ("a", "the") do not bring every unit up; its other
-        # conditions are then tried rarest first, so that a failing one is found early.
-        self._rest: list[tuple[frozenset[int], ...]] = []
-        weight: dict[int, float] = {}
-        for unit in plan.units:
-            rest = [c for i, c in enumerate(unit.conditions) if i != unit.anchor]
-            for c in rest:
-                for a in c:
-                    if a not in weight:
-                        weight[a] = _commonness(plan.atoms[a])
-            rest.sort(key=lambda c: sum(weight[a] for a in c))
-            self._rest.append(tuple(frozenset(c) for c in rest))
-        self.always = [u for u, unit in enumerate(plan.units) if not unit.conditions]
-        self._by_atom: dict[int, list[int]] = {}
-        for u, unit in enumerate(plan.units):
-            if unit.conditions:
-                for a in unit.conditions[unit.anchor]:
-                    self._by_atom.setdefault(a, []).append(u)
-        self._anchors = frozenset(self._by_atom)
+            if not ids:
+                match[space] = _nothing
+                continue
+            atom_set = re2.Set.SearchSet(_options())
+            for i in ids:
+                atom_set.Add(_atom_regex(plan.atoms[i]))
+            atom_set.Compile()
+            # re2's wrapper only encodes a str and turns [] into None; the subjects are bytes
+            match[space] = getattr(atom_set, "_set", atom_set).Match
+        self._match_lower, self._match_text = match[LOWER], match[TEXT]
+        self._sequences: list[Any] = [None] * self.n_units   # compiled on first use
+        self._lower_sequence = [unit.space == LOWER for unit in plan.units]
+        # each unit's conditions: the plan's anchor (its guess at the rarest) first, then
+        # by guessed commonness; on a tie in counts the earlier is taken
+        weight = [_commonness(a) for a in plan.atoms]
+        self._guessed = [sorted(unit.conditions, key=lambda c: (c != unit.conditions[unit.anchor],
+                                                                sum(map(weight.__getitem__, c))))
+                         for unit in plan.units]
+        self._counts = [0] * len(plan.atoms)
+        self._texts = self._sampled = 0
+        self._next_ordering = FIRST_ORDERING
+        self._index = self._indexed(self._guessed)
 
     def units(self, text: str) -> list[int]:
         """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
@@ -363,35 +372,89 @@ class Prefilter:
             return list(range(self.n_units))
         encoded = text.encode()
         # on ASCII, bytes.lower is str.lower (both map A-Z only)
-        subjects = {TEXT: encoded, LOWER: encoded.lower() if ascii else text.lower().encode()}
-        words = self._lower_words
-        runs = subjects[LOWER].translate(LETTERS_ONLY).split()
-        present = set(map(words.__getitem__, self._lower_keys.intersection(runs)))
-        for space, atom_set in self._sets.items():
-            found = atom_set.Match(subjects[space])
-            if found:
-                present.update(map(self._ids[space].__getitem__, found))
-            elif self._alternation(space).search(subjects[space]) is not None:
-                # RE2::Set gives up (DFA out of memory) the way it says "no match": when the
-                # plain alternation disagrees, take every atom of this space as present
-                present.update(self._ids[space])
-        candidates = [u for u in self.always if self._sequence_holds(u, subjects)]
-        if not present:
-            return candidates
-        by_atom, rest = self._by_atom, self._rest
-        tried: set[int] = set()
-        for a in self._anchors.intersection(present):
-            for u in by_atom[a]:
-                if u in tried:
-                    continue
-                tried.add(u)
-                for c in rest[u]:
-                    if present.isdisjoint(c):
-                        break
-                else:
-                    if self._sequence_holds(u, subjects):
-                        candidates.append(u)
-        return sorted(candidates)
+        lowered = encoded.lower() if ascii else text.lower().encode()
+        words = self._lower_keys.intersection(lowered.translate(LETTERS_ONLY).split())
+        found_lower = self._match_lower(lowered) or self._gave_up(LOWER, lowered)
+        found_text = self._match_text(encoded) or self._gave_up(TEXT, encoded)
+        self._texts += 1
+        if not self._texts % SAMPLE_EVERY:
+            self._sample(words, found_lower, found_text)
+        (first_words, by_word), (first_lower, by_lower), (first_text, by_text), rest = self._index
+        if first_words.isdisjoint(words) and first_lower.isdisjoint(found_lower) and first_text.isdisjoint(found_text):
+            return self._candidates(self.always, encoded, lowered) if self.always else []
+        looked = set(self.always)
+        for w in first_words.intersection(words):
+            looked.update(by_word[w])
+        for k in first_lower.intersection(found_lower):
+            looked.update(by_lower[k])
+        for k in first_text.intersection(found_text):
+            looked.update(by_text[k])
+        present = {*words, *found_lower}   # a word is bytes, a LOWER set index an int
+        held = []
+        for u in looked:
+            for one_of, one_of_text in rest[u]:
+                if one_of.isdisjoint(present) and one_of_text.isdisjoint(found_text):
+                    break
+            else:
+                held.append(u)
+        return self._candidates(sorted(held), encoded, lowered) if held else []
+
+    def _candidates(self, held: list[int], encoded: bytes, lowered: bytes) -> list[int]:
+        """The units of `held` whose sequence matches."""
+        sequences = self._sequences
+        candidates = []
+        for u in held:
+            found = sequences[u]
+            if found is None:
+                sequence = self.plan.units[u].sequence
+                found = sequences[u] = _anything
+                if sequence:
+                    # whether it matches, not where: without groups RE2 needs no submatch pass
+                    options = _options()
+                    options.never_capture = True
+                    found = sequences[u] = searcher(re2.compile(sequence, options=options))
+            if found(lowered if self._lower_sequence[u] else encoded):
+                candidates.append(u)
+        return candidates
+
+    def _gave_up(self, space: str, subject: bytes) -> list[int]:
+        """RE2::Set gives up (DFA out of memory) the way it says "no match": when the plain
+        alternation disagrees, every atom of the space counts as present."""
+        ids = self._ids[space]
+        if not ids or self._alternation(space).search(subject) is None:
+            return []
+        return list(range(len(ids)))
+
+    def _sample(self, words: frozenset[bytes], found_lower: list[int], found_text: list[int]) -> None:
+        counts = self._counts
+        for a in {*map(self._lower_words.__getitem__, words), *map(self._ids[LOWER].__getitem__, found_lower),
+                  *map(self._ids[TEXT].__getitem__, found_text)}:
+            counts[a] += 1
+        self._sampled += 1
+        if self._sampled >= self._next_ordering:
+            self._index = self._indexed([sorted(c, key=lambda c: sum(map(counts.__getitem__, c)))
+                                         for c in self._guessed])
+            self._counts = [n // 2 for n in counts]
+            self._sampled = 0
+            self._next_ordering = min(2 * self._next_ordering, LAST_ORDERING)
+
+    def _indexed(self, order: list[list[tuple[int, ...]]]) -> Index:
+        """For the units' conditions in `order`: per source of keys (LOWER words, LOWER set,
+        TEXT set), the keys of first conditions and the units each is first for; per unit,
+        its other conditions as (words and LOWER set indexes, TEXT set indexes)."""
+        key_of: dict[int, tuple[int, bytes | int]] = {i: (0, w) for w, i in self._lower_words.items()}
+        for source, space in ((1, LOWER), (2, TEXT)):
+            key_of.update({a: (source, k) for k, a in enumerate(self._ids[space])})
+        by: tuple[dict[Any, list[int]], ...] = ({}, {}, {})
+        for u, conditions in enumerate(order):
+            for a in conditions[0] if conditions else ():
+                source, key = key_of[a]
+                by[source].setdefault(key, []).append(u)
+        firsts = [(frozenset(b), {key: tuple(units) for key, units in b.items()}) for b in by]
+        rest = [tuple((frozenset(k for s, k in map(key_of.__getitem__, c) if s < 2),
+                       frozenset(k for s, k in map(key_of.__getitem__, c) if s == 2)) for c in conditions[1:])
+                for conditions in order]
+        return firsts[0], firsts[1], firsts[2], rest
 
     def _alternation(self, space: str) -> Any:
         if space not in self._any:
@@ -399,14 +462,13 @@ class Prefilter:
             self._any[space] = re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
         return self._any[space]
 
-    def _sequence_holds(self, u: int, subjects: dict[str, bytes]) -> bool:
-        unit = self.plan.units[u]
-        if not unit.sequence:
-            return True
-        found = self._sequences.get(u)
-        if found is None:
-            found = self._sequences[u] = searcher(re2.compile(unit.sequence, options=_options()))
-        return bool(found(subjects[unit.space]))
+
+def _nothing(subject: bytes) -> list[int]:
+    return []
+
+
+def _anything(subject: bytes) -> bool:
+    return True
 
 
 def _atom_regex(atom: Atom) -> str:

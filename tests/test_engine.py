@@ -150,6 +150,49 @@ def test_match_keeps_spacys_choice_of_overlapping_spans(fast: engine.FastMatcher
         assert fast.match(t) == reference.match(t), t
 
 
+def _units_by_definition(plan: engine.Plan, text: str, compiled: dict[str, Any]) -> list[int]:
+    """The units whose every condition has an atom found by its own regex, and whose
+    sequence matches (all of them on an UNSAFE_CASE text)."""
+    import re2
+
+    if engine.UNSAFE_CASE.search(text):
+        return list(range(len(plan.units)))
+    subjects = {engine.TEXT: text.encode(), engine.LOWER: text.lower().encode()}
+
+    def found(pattern: str, subject: bytes) -> bool:
+        if pattern not in compiled:
+            compiled[pattern] = re2.compile(pattern)
+        return compiled[pattern].search(subject) is not None
+
+    return [u for u, unit in enumerate(plan.units)
+            if all(any(found(engine._atom_regex(plan.atoms[a]), subjects[plan.atoms[a].space]) for a in c)
+                   for c in unit.conditions)
+            and (not unit.sequence or found(unit.sequence, subjects[unit.space]))]
+
+
+def test_prefilter_units_do_not_depend_on_the_order_of_conditions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefilter tries each unit's conditions in an order learned from the texts seen: here
+    re-learned every few texts, then in random orders; the units stay those of the
+    definition."""
+    from brokenlang import spans
+
+    monkeypatch.setattr(engine, "SAMPLE_EVERY", 1)
+    monkeypatch.setattr(engine, "FIRST_ORDERING", 1)
+    monkeypatch.setattr(engine, "LAST_ORDERING", 3)
+    rng = random.Random(5)
+    examples = [t for r in RULES for t in (*r.match_examples, *r.no_match_examples)]
+    texts = [spans.plain(t) for t in [*rng.sample(examples, 200), *TRICKY, "ΣΑΣ failed", "can’t connect 🚫"]]
+    plan = engine.derive(RULES)
+    prefilter = engine.Prefilter(plan)
+    compiled: dict[str, Any] = {}
+    want = [_units_by_definition(plan, t, compiled) for t in texts]
+    assert [prefilter.units(t) for t in texts] == want
+    assert any(want) and not all(want)
+    for _ in range(3):
+        prefilter._index = prefilter._indexed([rng.sample(c, len(c)) for c in prefilter._guessed])
+        assert [prefilter.units(t) for t in texts] == want
+
+
 def test_lowercasing_keeps_runs_of_ascii_letters() -> None:
     """Prefilter looks for LOWER words among the letter runs of the lowercased text: that
     holds because, but for UNSAFE_CASE, `str.lower` maps every character to one character
