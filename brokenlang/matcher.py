@@ -22,6 +22,10 @@ def _search(pattern: str, token_text: str) -> bool:
     return saferegex.search(pattern, token_text)
 
 
+def _extension_name(attr: str, pattern: str) -> str:
+    return "bl_rx_" + hashlib.sha1(f"{attr}\0{pattern}".encode()).hexdigest()[:16]
+
+
 class SpacyMatcher:
     """Compiles rules once; `match(text)` returns non-overlapping (rule, start, end) spans."""
 
@@ -53,7 +57,7 @@ class SpacyMatcher:
         for attr, val in tok.items():
             if isinstance(val, dict) and "REGEX" in val:
                 pattern = str(val["REGEX"])
-                name = "bl_rx_" + hashlib.sha1(f"{attr}\0{pattern}".encode()).hexdigest()[:16]
+                name = _extension_name(attr, pattern)
                 if not self._token_cls.has_extension(name):
                     lower = attr == "LOWER"
 
@@ -87,12 +91,16 @@ class UnitMatcher(SpacyMatcher):
     on its own, so the union over the units that can match is spaCy's whole answer. A
     unit is built when first used; `validate()` builds them all.
 
+    REGEX predicates are lexeme flags here (`_flag`), not SpacyMatcher's extension getters
+    that spaCy calls per token and per matcher.
+
     A set of units asked for COMBINE_AFTER times gets one Matcher holding all its token
     patterns (a SpacyMatcher restricted to them): one walk over the doc instead of one per
     unit, and the same hits, since each pattern is still matched on its own."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         import spacy
+        from spacy.attrs import IDS, LOWER
         from spacy.tokens import Token
 
         self.rules = {r.id: r for r in rules}
@@ -104,6 +112,15 @@ class UnitMatcher(SpacyMatcher):
             self._specs += [(rule, False, p) for p in rule.patterns]
             self._specs += [(rule, True, p) for p in rule.phrases]
         self.units: list[Any] = [None] * len(self._specs)
+        # flag bits for REGEX predicates: none this vocab computes, none a pattern reads itself
+        named = {IDS.get(str(a).upper()) for r in rules for p in r.patterns for t in p for a in t}
+        vocab: Any = self.nlp.vocab
+        getters = vocab.lex_attr_getters
+        self._free_flags = [b for b in range(FIRST_USER_FLAG, 64) if b not in getters and b not in named]
+        self._flags: dict[tuple[bool, str], int] = {}   # (on LOWER, REGEX) -> its flag bit
+        # the vocab's LOWER getter, if it gave every lexeme its lower (new ones always get it)
+        lower = getters.get(LOWER)
+        self._lower: Any = lower if lower and all(lex.lower_ == lower(lex.orth_) for lex in vocab) else None
         self._seen: dict[tuple[int, ...], int] = {}     # how often each set of units was asked for
         self._combined: dict[tuple[int, ...], list[Any]] = {}   # its matchers, once combined
 
@@ -120,20 +137,66 @@ class UnitMatcher(SpacyMatcher):
         return unit
 
     def _build(self, u: int) -> Any:
+        from spacy.errors import MatchPatternError
         from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.schemas import validate_token_pattern
 
         rule, is_phrase, spec = self._specs[u]
         if is_phrase:
             phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
             phrases.add(rule.id, [self.nlp.make_doc(spec.lower())])
             return phrases
-        unit = Matcher(self.nlp.vocab, validate=True)
+        unit = Matcher(self.nlp.vocab, validate=False)
         try:
+            if spec:   # what Matcher(validate=True) checks, on the patterns SpacyMatcher adds
+                errors = validate_token_pattern([SpacyMatcher._token(self, t) for t in spec])
+                if errors:
+                    raise MatchPatternError(rule.id, {0: errors})
             unit.add(rule.id, [[self._token(t) for t in spec]])
         except Exception as e:  # spaCy's validation error names the bad attribute
             raise UserError(f"rule {rule.id}: invalid token pattern: {e}".splitlines()[0],
                             rule.source, rule.line) from None
         return unit
+
+    def _token(self, tok: dict[str, object]) -> dict[str, Any]:
+        """A REGEX predicate becomes a lexeme flag of this vocab (see `_flag`) when there is a
+        free bit: spaCy's Matcher then reads it in C, with no Python call per token."""
+        out: dict[Any, Any] = {}   # a flag's key is its bit
+        for attr, val in tok.items():
+            if attr == "_":
+                return SpacyMatcher._token(self, tok)
+            if isinstance(val, dict) and "REGEX" in val:
+                flag = self._flag(attr == "LOWER", str(val["REGEX"]))
+                if flag is None:
+                    return SpacyMatcher._token(self, tok)
+                out[flag] = True
+            else:
+                out[attr] = val
+        return out
+
+    def _flag(self, lower: bool, pattern: str) -> int | None:
+        """The flag bit holding whether `pattern` is found in a lexeme's text (lowercase form if
+        `lower`), or None. Exactly the extension's value: every attribute SpacyMatcher's getter
+        reads is the lexeme's (token.text is its orth, token.lower_ its lower, which the vocab
+        computes with the LOWER getter used here), and the vocab sets a flag on each lexeme as
+        it creates it (`add_flag`: on the lexemes already there too)."""
+        key = (lower, pattern)
+        flag = self._flags.get(key)
+        if flag is None:
+            if not self._free_flags or (lower and self._lower is None):
+                return None
+            flag = self._flags[key] = self._free_flags.pop(0)
+            found = saferegex.searcher(saferegex.compiled(pattern))   # = _search on the UTF-8 bytes
+            if lower:
+                to_lower = self._lower
+
+                def getter(orth: str) -> bool:
+                    return found(to_lower(orth).encode())
+            else:
+                def getter(orth: str) -> bool:
+                    return found(orth.encode())
+            self.nlp.vocab.add_flag(getter, flag)
+        return flag
 
     def match_all(self, text: str, units: Sequence[int] | None = None,
                   plain_text: str | None = None) -> list[tuple[str, int, int]]:
@@ -182,6 +245,7 @@ class UnitMatcher(SpacyMatcher):
         return spans
 
 
+FIRST_USER_FLAG = 19     # spaCy's flag bits FLAG19..FLAG63 are free for user flags
 COMBINE_AFTER = 8        # uses of a set of units before it gets one Matcher (building one takes ~1 ms)
 COMBINED_SETS = 2_048    # combined Matchers kept (all dropped when full)
 WINDOW = 100_000   # characters tokenized at once (spaCy refuses texts over 1,000,000)

@@ -236,6 +236,27 @@ def test_combined_unit_matchers_give_the_same_hits(monkeypatch: pytest.MonkeyPat
     assert any(len(ms) < len(key) for key, ms in fast.spacy()._combined.items())
 
 
+
+@pytest.mark.parametrize("first_flag", [19, 62])
+def test_regex_flags_give_the_same_hits(monkeypatch: pytest.MonkeyPatch, reference: SpacyMatcher,
+                                        first_flag: int) -> None:
+    """REGEX predicates are lexeme flags of the unit matchers' vocab while free bits last
+    (matcher.UnitMatcher._flag), extension attributes after: the same hits either way."""
+    from brokenlang import matcher
+
+    monkeypatch.setattr(matcher, "FIRST_USER_FLAG", first_flag)
+    monkeypatch.setattr(matcher, "COMBINE_AFTER", 1)
+    fast = engine.FastMatcher(RULES)
+    texts = [t for r in RULES for t in (*r.match_examples, *r.no_match_examples)] + TRICKY
+    assert_same(fast, reference, texts)
+    fast.spacy().validate()   # every unit built
+    regexes = {(a == "LOWER", v["REGEX"]) for r in RULES for p in r.patterns for t in p for a, v in t.items()
+               if isinstance(v, dict) and "REGEX" in v}
+    flags = fast.spacy()._flags
+    assert len(flags) == min(len(regexes), 64 - first_flag)
+    assert all(first_flag <= b < 64 for b in flags.values())
+
+
 # -- whole scans ---------------------------------------------------------------------------
 
 @pytest.fixture
