@@ -4,8 +4,10 @@ text, or ignored (negated, zero count, conditional, rule, quoted, topic label...
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple, cast
+
+import re2
 
 from .casefold import ascii_twin
 from .casefold import search as _search
@@ -210,10 +212,11 @@ TriggerMatch = tuple[Trigger, int, int, str]   # trigger, start, end, matched te
 def _find_trigger_matches(text: str) -> list[TriggerMatch]:
     """Every match of a (non-pseudo) trigger in text that no pseudo-trigger overlaps, in
     TRIGGERS order."""
-    folded = text.isascii()
-    subject = text.lower() if folded else text
-    found = [(t, m) for t, twin in zip(TRIGGERS, TWINS, strict=True)
-             for m in (twin if folded else t.pattern).finditer(subject)]
+    if text.isascii():
+        subject = text.lower()
+        found = [(t, m) for t, twin in _ascii_candidates(subject) for m in twin.finditer(subject)]
+    else:
+        found = [(t, m) for t in TRIGGERS for m in t.pattern.finditer(text)]
     pseudo_spans = [m.span() for t, m in found if t.category == "pseudo"]
     got = []
     for t, m in found:
@@ -221,6 +224,62 @@ def _find_trigger_matches(text: str) -> list[TriggerMatch]:
         if t.category != "pseudo" and not any(ps <= s < pe or ps < e <= pe for ps, pe in pseudo_spans):
             got.append((t, s, e, m.group(0)))
     return got
+
+
+def _prefilter_source(twin: re.Pattern[str]) -> str:
+    """An RE2 pattern that matches wherever `twin` matches, on lowercased ASCII text whose
+    whitespace is all spaces (see _ascii_candidates): the lookaheads RE2 lacks are dropped,
+    which only adds matches. Elsewhere the two agree: on ASCII, \\w, \\d and \\b are
+    ASCII in both, and (their lookaheads dropped) the patterns use no \\S, \\W or case
+    folding. A pattern RE2 still refuses leaves the set unbuilt: every trigger is tried."""
+    return LOOKAHEAD.sub("", twin.pattern)
+
+
+LOOKAHEAD = re.compile(r"\(\?[=!][^()]*\)")
+# Python's \s also takes \v and \x1c-\x1f, RE2's does not: they are made spaces, which every
+# pattern treats as it treats them (no pattern names one of them, or any whitespace but ' ')
+# except that ' ' may match a literal space: more matches, never fewer
+_SPACES = bytes(32 if chr(c).isspace() else c for c in range(256))
+
+
+def pattern_set(patterns: Sequence[str], probe: bytes) -> Callable[[bytes], Sequence[int] | None] | None:
+    """An RE2 set of the patterns: bytes -> indices of those that match somewhere in them
+    (one pass over the bytes; empty or None: none). None when RE2 cannot run it.
+
+    A set has no slower fallback: it finds nothing when its DFA cannot start, which shows
+    on any text, so `probe` (which one of the patterns must match) is tried once here.
+    Once started it never gives up (a set rebuilds its cache of states when full rather
+    than bail out for being slow), and the memory it may use is bounded."""
+    try:
+        opts = re2.Options()
+        opts.log_errors = False
+        opts.max_mem = SET_MEMORY
+        rx = re2.Set.SearchSet(opts)
+        for p in patterns:
+            rx.Add(p)
+        rx.Compile()
+    except (AttributeError, re2.error):   # an re2 without sets, or a pattern it refuses
+        return None
+    # the wrapper's own set, called without the wrapper when this re2 version has one
+    match: Callable[[bytes], Sequence[int] | None] = getattr(getattr(rx, "_set", None), "Match", None) \
+        or cast(Callable[[bytes], Sequence[int] | None], rx.Match)
+    return match if match(probe) else None
+
+
+SET_MEMORY = 8 << 20
+# None: every trigger is tried
+_TRIGGER_SET = pattern_set([_prefilter_source(t) for t in TWINS], b"fixed")
+
+
+def _ascii_candidates(low: str) -> list[tuple[Trigger, re.Pattern[str]]]:
+    """The triggers (with their twin) that may match in lowercased ASCII text: one RE2 pass
+    over the text rules out the others (most hit entries match two or three of them)."""
+    if _TRIGGER_SET is None:
+        return list(_TRIGGER_PAIRS)
+    return [_TRIGGER_PAIRS[i] for i in sorted(_TRIGGER_SET(low.encode().translate(_SPACES)) or ())]
+
+
+_TRIGGER_PAIRS = tuple(zip(TRIGGERS, TWINS, strict=True))
 
 
 # depends on the text only: the hits of one entry (and repeated log lines) share it
@@ -302,17 +361,23 @@ def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
 
 def is_resolution_statement(entry: Entry) -> bool:
     """An entry that reports a fix or success, with no failure of its own ('Gateway now running ✅')."""
-    return _resolution_memo(entry.masked)   # asked of nearly every entry; log lines repeat
+    return _resolution_statement(entry.masked)
 
 
 def _resolution_statement(text: str) -> bool:
     if not text.isascii():
-        return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text)
+        return _unicode_resolution[text]
     low = text.lower()
-    return _RESOLUTION_CUE_RE2(low.encode()) and not PSEUDO_TWIN.search(low)
+    return bool(_resolution_cue(low.encode())) and not PSEUDO_TWIN.search(low)
 
 
-_resolution_memo = TextMemo(_resolution_statement)
+def _unicode_resolution_statement(text: str) -> bool:
+    return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text)
+
+
+# case-insensitive regexes, several times slower: worth keeping where log lines repeat (ASCII
+# text is answered by RE2 in about the time a memo takes to look it up and keep it)
+_unicode_resolution = TextMemo(_unicode_resolution_statement)
 
 
 RESOLUTION_CUE = re.compile(
@@ -337,10 +402,21 @@ STRONG_CUE_TWIN = ascii_twin(STRONG_CUE)
 # RESOLUTION_CUE_TWIN in RE2, several times faster; on ASCII text both \b are ASCII word boundaries,
 # and the pattern has no lookaround or backreference, so both find a match in the same texts
 _RESOLUTION_CUE_RE2: Callable[[bytes], bool] = searcher(compiled(RESOLUTION_CUE_TWIN.pattern))
+# the same question to a set of the one pattern: a set only says whether, never where, which
+# is quicker; the same RE2 semantics, so the same answer
+_CUE_SET = pattern_set([RESOLUTION_CUE_TWIN.pattern], b"fixed")
+_resolution_cue: Callable[[bytes], object] = _CUE_SET if _CUE_SET is not None else _RESOLUTION_CUE_RE2
 
 
 def strong_resolution(entry: Entry) -> bool:
-    return bool(_search(STRONG_CUE, STRONG_CUE_TWIN, entry.masked))
+    text = entry.masked
+    if _STRONG_CUE_SET is not None and text.isascii():
+        return bool(_STRONG_CUE_SET(text.lower().encode()))
+    return bool(_search(STRONG_CUE, STRONG_CUE_TWIN, text))
+
+
+# as _CUE_SET: on ASCII the same \b, and no lookaround
+_STRONG_CUE_SET = pattern_set([STRONG_CUE_TWIN.pattern], b"fixed")
 
 
 def lead_in_rule(entry: Entry) -> bool:
@@ -366,10 +442,28 @@ def _stripped_full(s: str) -> str:
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_`\"'(\[])|;|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b", re.I)
 
 
+# SENTENCE for lowercased ASCII text: there its [A-Z] (with re.I) takes exactly the letters
+SENTENCE_TWIN = ascii_twin(re.compile(SENTENCE.pattern.replace("[A-Z", "[a-z"), re.I))
+
+
+# where SENTENCE_TWIN matches, this does (on lowercased ASCII whose spaces are all ' ', see
+# _SPACES): the lookarounds dropped; most entries have no clause break and skip the regex
+_CLAUSE_BREAK = pattern_set([r"[.!?]\s|;|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b"], b"a; b")
+
+
 def clauses(text: str) -> list[tuple[int, int]]:
     """Character spans of the clauses of an entry."""
+    if not text.isascii():
+        return _clauses(text, SENTENCE.finditer(text))
+    low = text.lower()
+    if _CLAUSE_BREAK is not None and not _CLAUSE_BREAK(low.encode().translate(_SPACES)):
+        return [(0, len(text))] if text else []
+    return _clauses(text, SENTENCE_TWIN.finditer(low))
+
+
+def _clauses(text: str, breaks: Iterator[re.Match[str]]) -> list[tuple[int, int]]:
     out, pos = [], 0
-    for m in SENTENCE.finditer(text):
+    for m in breaks:
         out.append((pos, m.start()))
         pos = m.end()
     out.append((pos, len(text)))

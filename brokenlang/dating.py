@@ -49,11 +49,12 @@ def find_date(text: str) -> tuple[dt.datetime, bool] | None:
     # ISO and SLASHED matches start with four digits: none starts before the first four
     m = ISO.search(text, four.start()) if "-" in text else None
     if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if m.group(4):
-            t = _mk(y, mo, d, int(m.group(4)), int(m.group(5)), int(m.group(6) or 0))
+        ys, mos, ds, hs, mis, ss, tz = m.groups()
+        y, mo, d = int(ys), int(mos), int(ds)
+        if hs:
+            t = _mk(y, mo, d, int(hs), int(mis), int(ss or 0))
             if t:
-                return _tz(t, m.group(7)), True
+                return _tz(t, tz), True
         t = _mk(y, mo, d)
         if t:
             return t, False
@@ -116,6 +117,25 @@ def front_matter_date(entries: Sequence[Entry]) -> dt.datetime | None:
     return None
 
 
+def _heading_dates(e: Entry, heading_dates: list[tuple[int, dt.datetime, str] | None],
+                   day0: dt.datetime | None) -> tuple[int, dt.datetime, str] | None:
+    """Enter heading e: set its level's date (clearing the levels below) and return the
+    nearest heading date that now applies. `day0`: the file's own date, if any."""
+    level = max(1, min(6, e.heading_level))
+    for lv in range(level, 7):
+        heading_dates[lv] = None
+    own = find_date(e.text)
+    if own:
+        heading_dates[level] = (level, own[0], "heading")
+    else:
+        hms = lead_time(e.section)
+        outer = next((h for h in reversed(heading_dates[:level]) if h), None)
+        day = outer[1] if outer else day0
+        if hms and day is not None:
+            heading_dates[level] = (level, _with_time(day, hms), "heading")
+    return next((h for h in reversed(heading_dates) if h), None)
+
+
 def date_entries(path: str, entries: Sequence[Entry], mtime: float,
                  git_dates: Callable[[], dict[int, dt.datetime]] | None = None) -> list[Dated]:
     """One Dated per entry, in order. `git_dates` (line -> commit date) is asked for lazily."""
@@ -127,35 +147,26 @@ def date_entries(path: str, entries: Sequence[Entry], mtime: float,
     git: dict[int, dt.datetime] | None = None
     mt = dt.datetime.fromtimestamp(mtime, UTC)
     nearest: tuple[int, dt.datetime, str] | None = None
+    day0 = base[0] if base else None
+    from_base = Dated(base[0], base[1], True) if base else None
+    inherited = from_base   # what an entry without a date of its own gets (None: git or mtime)
     for e in entries:
         if e.kind == "heading":
-            level = max(1, min(6, e.heading_level))
-            for lv in range(level, 7):
-                heading_dates[lv] = None
-            own = find_date(e.text)
+            nearest = _heading_dates(e, heading_dates, day0)   # changes at headings only
+            inherited = Dated(nearest[1], "heading", True) if nearest else from_base
+        else:
+            own = find_date(e.masked) if e.kind != "front_matter" else None
             if own:
-                heading_dates[level] = (level, own[0], "heading")
-            else:
-                hms = lead_time(e.section)
-                outer = next((h for h in reversed(heading_dates[:level]) if h), None)
-                day = outer[1] if outer else (base[0] if base else None)
-                if hms and day is not None:
-                    heading_dates[level] = (level, _with_time(day, hms), "heading")
-            nearest = next((h for h in reversed(heading_dates) if h), None)   # changes at headings only
-        own = find_date(e.masked if e.kind != "front_matter" else "") if e.kind != "heading" else None
-        if own:
-            out.append(Dated(own[0], "timestamp", True))
-            continue
-        hms = lead_time(e.text) if e.kind != "heading" else None
-        if hms:
-            day = nearest[1] if nearest else (base[0] if base else None)
-            if day is not None:
-                out.append(Dated(_with_time(day, hms), "timestamp", True))
+                out.append(Dated(own[0], "timestamp", True))
                 continue
-        if nearest:
-            out.append(Dated(nearest[1], "heading", True))
-        elif base:
-            out.append(Dated(base[0], base[1], True))
+            hms = lead_time(e.text)
+            if hms:
+                day = nearest[1] if nearest else day0
+                if day is not None:
+                    out.append(Dated(_with_time(day, hms), "timestamp", True))
+                    continue
+        if inherited is not None:
+            out.append(inherited)   # one shared record: Dated is immutable
         else:
             if git is None and git_dates is not None:
                 git = git_dates()

@@ -8,11 +8,11 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import NamedTuple, Protocol
 
-from . import context, dating, entries, resolution
+from . import context, dating, entries, resolution, subject
 from .ledger import Issue, LedgerMatcher
-from .memo import TextMemo
 from .models import Analysis, Dated, Entry, Finding, Hit, Rule, SourceFile
 
 
@@ -73,8 +73,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     """The part of the analysis that needs only this file (run per file, in any process)."""
     hits: list[LocalHit] = []
     statements: list[resolution.Statement] = []
-    words: Counter[str] = Counter()
-    docs = 0
+    owns: list[frozenset[str]] = []   # subject words of each entry counted
     es = entries.split(f.path, f.text)
     asked: list[bool] = []
 
@@ -86,31 +85,46 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     scope = _Scope()
     seen: dict[str, int] = {}
     for e, d in zip(es, dates, strict=True):
-        if e.kind == "front_matter" or OMITTED.match(e.text.strip()):
+        if e.kind == "front_matter" or _omitted(e.text):
             continue
         if e.kind == "heading":
             scope.enter(e)
-        entry_hits = []
-        for rid, s, end in merge_adjacent(matcher.match(e.masked), e.masked):
-            hit = Hit(rid, s, end, e.text[s:end])
-            ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
-            if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
-                    and context.reports_past(e, hit):
-                ctx = context.Context(context.RESOLVED, "section heading reports the fix")
-            entry_hits.append((hit, ctx))
-        docs += 1
-        plain = _plain(e.text)
-        own = _subject_words(plain)   # counted for the weights and reused by the statements
-        words.update(own)
+        spans = matcher.match(e.masked)
+        entry_hits = _entry_hits(e, spans, scope) if spans else []
+        # resolution.subject_words(_plain(e.text)): counted for the weights and reused by the statements
+        own = subject.plain_word_set(e.text)
+        owns.append(own)
         stmt = _statements(f, e, d, entry_hits, scope, statements, own)
-        for hit, ctx in entry_hits:
-            hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
+        if entry_hits:
+            plain = _plain(e.text)
+            for hit, ctx in entry_hits:
+                hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
         if e.kind == "heading":
             scope.heading_done(e, entry_hits)
         elif e.kind != "item":
             scope.lead_rule = context.lead_in_rule(e)
-    return FileAnalysis(f.path, len(es), docs, dict(words), tuple(statements), tuple(hits), bool(asked),
+    # one count at the end: the same words in the same order as counting entry by entry
+    words = Counter(chain.from_iterable(owns))
+    return FileAnalysis(f.path, len(es), len(owns), dict(words), tuple(statements), tuple(hits), bool(asked),
                         any(d.source == "mtime" for d in dates))
+
+
+def _omitted(text: str) -> bool:
+    # OMITTED needs '[...' in the text: most entries are not looked at by the regex
+    return "[..." in text and OMITTED.match(text.strip()) is not None
+
+
+def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> list[tuple[Hit, context.Context]]:
+    """The entry's failure hits, each in its context."""
+    entry_hits = []
+    for rid, s, end in merge_adjacent(spans, e.masked):
+        hit = Hit(rid, s, end, e.text[s:end])
+        ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
+        if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
+                and context.reports_past(e, hit):
+            ctx = context.Context(context.RESOLVED, "section heading reports the fix")
+        entry_hits.append((hit, ctx))
+    return entry_hits
 
 
 def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: LedgerMatcher,
@@ -185,7 +199,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     """Record what the entry says for the resolution timeline; return its failure statement.
     `own`: the entry's subject words."""
     quiet = not entry_hits
-    solution = quiet and bool(SOLUTION_FIELD.match(e.masked))
+    solution = quiet and _solution_field(e.masked)
     reports = quiet and ((scope.resolves and e.kind != "heading") or context.is_resolution_statement(e))
     if quiet and not solution and not reports:   # most entries
         return -1
@@ -225,10 +239,10 @@ def _focus(e: Entry, hits: list[Hit]) -> tuple[frozenset[str], ...]:
     spans = context.clauses(e.masked)
     for h in hits:
         a, b = next(((a, b) for a, b in spans if a <= h.start < b), (0, len(e.text)))
-        inside = resolution.subject.words(_plain(e.text[h.start:h.end]))
-        before = [w for w in resolution.subject.words(_plain(e.text[a:h.start])) if w not in ACTIONS][-1:]
-        after = resolution.subject.words(_plain(e.text[h.end:b]))[:2] if not before and not inside else []
-        groups.setdefault((a, b), set()).update(inside + before + after)
+        inside = subject.plain_words(e.text[h.start:h.end])
+        before = [w for w in subject.plain_words(e.text[a:h.start]) if w not in ACTIONS][-1:]
+        after = subject.plain_words(e.text[h.end:b])[:2] if not before and not inside else []
+        groups.setdefault((a, b), set()).update(inside, before, after)
     return tuple(frozenset(g) for g in groups.values())
 
 
@@ -241,7 +255,24 @@ add start stop restart check verify""".split())
 def _clause_words(e: Entry, hits: list[Hit]) -> frozenset[str]:
     spans = context.clauses(e.masked)
     text = " ".join(e.text[a:b] for a, b in spans if any(a <= h.start < b for h in hits))
-    return resolution.subject_words(_plain(text))
+    return frozenset(subject.plain_words(text))
+
+
+def _solution_field(text: str) -> bool:
+    """SOLUTION_FIELD.match(text), the regex run only where it may match: it needs a ':',
+    and its word starts right after the lead-in class (the class has no letter), so at the
+    first character past the class's ASCII characters. A character other than ASCII there
+    may be another space or digit of the class, or fold to a letter: the regex decides."""
+    if ":" not in text:
+        return False
+    nxt = text.lstrip(SOLUTION_LEAD)[:1]
+    if nxt.isascii() and nxt.lower() not in SOLUTION_INITIALS:
+        return False
+    return SOLUTION_FIELD.match(text) is not None
+
+
+SOLUTION_LEAD = " \t\n\v\f\r\x1c\x1d\x1e\x1f>*_-+0123456789.)"   # ASCII of the lead-in class
+SOLUTION_INITIALS = frozenset("sfrw")   # solution|fix|remedy|workaround|resolution
 
 
 SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|workaround|resolution)\s*[*_]*\s*:", re.I)
@@ -264,7 +295,7 @@ def merge_adjacent(spans: list[tuple[str, int, int]], text: str) -> list[tuple[s
     return out
 
 
-MARKUP = re.compile(r"[`*_~]+")
+MARKUP = subject.MARKUP
 
 
 def _plain(text: str) -> str:
@@ -274,8 +305,6 @@ def _plain(text: str) -> str:
     return text
 
 
-# resolution.subject_words, memoised: short texts (log lines, headings) repeat
-_subject_words = TextMemo(resolution.subject_words)
 
 
 def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str) -> LocalHit:
@@ -337,6 +366,8 @@ def _q(text: str) -> str:
 
 
 def _line_at(e: Entry, pos: int) -> int:
+    if "\r" not in e.text:   # then every line break is a '\n': counted without a regex
+        return e.start_line + e.text.count("\n", 0, pos)
     return e.start_line + len(entries.LINE_BREAK.findall(e.text, 0, pos))
 
 
@@ -354,9 +385,13 @@ def _line_break_before(text: str, pos: int) -> int:
     return max(nl, text.rfind("\r", nl + 1, pos))
 
 
+CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")   # every match has a ':'
+
+
 def _fingerprint(h: _Hit, seen: dict[str, int]) -> str:
     """Stable when lines above move: path, rule, hit and normalised entry, plus occurrence."""
-    norm = " ".join(re.sub(r"\d{1,2}:\d{2}(:\d{2})?", "", h.entry.text).split()).lower()
+    text = h.entry.text
+    norm = " ".join((CLOCK.sub("", text) if ":" in text else text).split()).lower()
     key = "\0".join((h.file.path, h.hit.rule, h.hit.text.lower(), norm))
     n = seen.get(key, 0)
     seen[key] = n + 1

@@ -3,7 +3,7 @@ computed from a short text is kept (long texts seldom repeat and are not kept)."
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -11,19 +11,23 @@ TEXTS = 20_000       # values kept; the memo starts over when full
 TEXT_CHARS = 400     # longer texts are computed every time
 
 
-class TextMemo(Generic[T]):
+class TextMemo(dict[str, T]):
+    """memo[text] (or memo(text)) is fn(text). A dict that computes what it lacks: a text
+    seen before is found by the dict's own lookup, without a call into Python."""
+
     def __init__(self, fn: Callable[[str], T], texts: int = TEXTS, chars: int = TEXT_CHARS) -> None:
+        super().__init__()
         self.fn = fn
         self.texts = texts
         self.chars = chars
-        self._kept: dict[str, T] = {}
+
+    def __missing__(self, text: str) -> T:
+        got = self.fn(text)
+        if len(text) <= self.chars:
+            if len(self) >= self.texts:
+                self.clear()
+            self[text] = got
+        return got
 
     def __call__(self, text: str) -> T:
-        got = self._kept.get(text)
-        if got is None:
-            got = self.fn(text)
-            if len(text) <= self.chars:
-                if len(self._kept) >= self.texts:
-                    self._kept.clear()
-                self._kept[text] = got
-        return got
+        return self[text]

@@ -55,6 +55,8 @@ def words(text: str) -> list[str]:
 
 
 def _words(text: str) -> tuple[str, ...]:
+    if text.isascii():
+        return _ascii_words(text, _RUN_BYTES)
     low = text.lower()
     # on lowercased ASCII, WORD's re.I changes nothing and only costs time
     raws = (WORD_TWIN if low.isascii() else WORD).findall(low)
@@ -62,6 +64,51 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 _text_words = TextMemo(_words)
+
+
+def plain_words(text: str) -> tuple[str, ...]:
+    """words(MARKUP.sub(" ", text)): the subject words of text read without its markup."""
+    return _plain_text_words[text]   # memoised: the pieces of an entry around its hits repeat
+
+
+def _plain_words(text: str) -> tuple[str, ...]:
+    if text.isascii():
+        return _ascii_words(text, _PLAIN_RUN_BYTES)
+    return _words(MARKUP.sub(" ", text) if "`" in text or "*" in text or "_" in text or "~" in text else text)
+
+
+_plain_text_words = TextMemo(_plain_words)
+
+
+def plain_word_set(text: str) -> frozenset[str]:
+    """frozenset(plain_words(text)), not memoised: whole entries seldom repeat (a timestamp
+    sets most apart), and the words are found in about the time a memo takes to keep them."""
+    if text.isascii():   # the same words as _ascii_words, without a tuple in between
+        return frozenset(chain.from_iterable(map(_RUNS.__getitem__, text.encode().translate(_PLAIN_RUN_BYTES).split())))
+    return frozenset(_plain_words(text))
+
+
+MARKUP = re.compile(r"[`*_~]+")
+
+
+def _ascii_words(text: str, table: bytes) -> tuple[str, ...]:
+    """_words of ASCII text without the regex. Every WORD match is what is left of a
+    maximal run of [a-z0-9_./+-] (after lowering) once the run's leading and trailing
+    [_./+-] are stripped, and a run of those alone has none; _word strips the same
+    characters first, so _word(run) is what the run's match contributes. `table` lowers
+    letters and turns every other byte into a space, so the runs are the bytes' split()."""
+    return tuple(chain.from_iterable(map(_RUNS.__getitem__, text.encode().translate(table).split())))
+
+
+def _run_table(keep: str) -> bytes:
+    """bytes.translate table: ASCII letters lowered, bytes in `keep` kept, any other byte a space."""
+    ascii_part = bytes(ord(c.lower()) if c.lower() in keep else 32 for c in map(chr, range(128)))
+    return ascii_part + b" " * 128
+
+
+_RUN_BYTES = _run_table("abcdefghijklmnopqrstuvwxyz0123456789_./+-")
+# MARKUP becomes a space: a run of it is a single space in the plain text, a word boundary either way
+_PLAIN_RUN_BYTES = _run_table("abcdefghijklmnopqrstuvwxyz0123456789./+-")
 
 
 class _WordMemo(dict[str, tuple[str, ...]]):
@@ -75,8 +122,20 @@ class _WordMemo(dict[str, tuple[str, ...]]):
         return got
 
 
+class _RunMemo(dict[bytes, tuple[str, ...]]):
+    """run of word bytes (see _ascii_words) -> _word(run), computed on first use."""
+
+    def __missing__(self, run: bytes) -> tuple[str, ...]:
+        got = _word(run.decode("ascii"))
+        if len(self) >= MEMO_WORDS:
+            self.clear()
+        self[run] = got
+        return got
+
+
 MEMO_WORDS = 200_000
 _MEMO = _WordMemo()
+_RUNS = _RunMemo()
 SEPARATORS = re.compile(r"[-_/.]+")
 
 
