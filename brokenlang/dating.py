@@ -19,16 +19,24 @@ SLASHED = re.compile(r"(?<![\d/])(\d{4})/(\d{2})/(\d{2})(?![\d/])")
 MONTH_DAY = re.compile(r"\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b"
                        r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?"
                        r"\s+(\d{4})\b", re.I)
-TIME_LEAD = re.compile(r"^[\s>#*_\-+•\d.)\[\]]*?\**\[?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?\b\s*(UTC|GMT|Z)?", re.I)
+TIME_LEAD_CHARS = r"[\s>#*_\-+•\d.)\[\]]"
+TIME_LEAD = re.compile(r"^" + TIME_LEAD_CHARS + r"*?\**\[?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?\b\s*(UTC|GMT|Z)?",
+                       re.I)
+# Every character TIME_LEAD can consume before the time's colon is in TIME_LEAD_CHARS ('*',
+# '[' and digits are), so a match needs the first character outside that class to be ':'.
+# Stripping the class's ASCII members finds that character; a non-ASCII one may be in the class.
+_LEAD_ASCII = "".join(c for c in map(chr, range(128)) if re.fullmatch(TIME_LEAD_CHARS, c, re.I))
 MONTH_DAY_TWIN = casefold.ascii_twin(MONTH_DAY)
 FOUR_DIGITS = re.compile(r"\d\d\d\d")
+# the same on ASCII text, where \d is [0-9]; sre tests a range much faster than a Unicode category
+FOUR_ASCII_DIGITS = re.compile(r"[0-9][0-9][0-9][0-9]")
 FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[-_T](\d{2})(\d{2})(?!\d))?")
 FRONT_DATE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M)
 
 
 def _mk(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime | None:
     try:
-        return dt.datetime(y, mo, d, h, mi, s, tzinfo=UTC)
+        return dt.datetime(y, mo, d, h, mi, s, 0, UTC)
     except ValueError:
         return None
 
@@ -43,7 +51,7 @@ def _tz(t: dt.datetime, tz: str | None) -> dt.datetime:
 
 def find_date(text: str) -> tuple[dt.datetime, bool] | None:
     """First date in text -> (UTC datetime, has_time)."""
-    four = FOUR_DIGITS.search(text)
+    four = (FOUR_ASCII_DIGITS if text.isascii() else FOUR_DIGITS).search(text)
     if four is None:
         return None   # ISO, SLASHED and MONTH_DAY all need four digits in a row
     # ISO and SLASHED matches start with four digits: none starts before the first four
@@ -77,7 +85,10 @@ def find_date(text: str) -> tuple[dt.datetime, bool] | None:
 
 def lead_time(text: str) -> tuple[int, int, int] | None:
     """A time of day at the start of an entry or heading: '- 09:10 deploy failed', '## 05:44 UTC — ...'."""
-    m = TIME_LEAD.match(text) if ":" in text else None
+    rest = text.lstrip(_LEAD_ASCII)
+    if not rest or (rest[0] != ":" and rest[0].isascii()):
+        return None
+    m = TIME_LEAD.match(text)
     if not m:
         return None
     h, mi = int(m.group(1)), int(m.group(2))
@@ -92,7 +103,9 @@ def lead_time(text: str) -> tuple[int, int, int] | None:
 
 
 def _with_time(day: dt.datetime, hms: tuple[int, int, int]) -> dt.datetime:
-    return day.replace(hour=hms[0], minute=hms[1], second=hms[2])
+    # == day.replace(hour=..., minute=..., second=...): every day here comes from _mk or
+    # _mk minus a timedelta (UTC, no microseconds, fold 0), and building is faster
+    return dt.datetime(day.year, day.month, day.day, hms[0], hms[1], hms[2], 0, UTC)
 
 
 def file_date(path: str) -> dt.datetime | None:
@@ -136,6 +149,10 @@ def _heading_dates(e: Entry, heading_dates: list[tuple[int, dt.datetime, str] | 
     return next((h for h in reversed(heading_dates) if h), None)
 
 
+# Dated(...) without the Python-level NamedTuple.__new__ frame: the same tuple
+_new = tuple.__new__
+
+
 def date_entries(path: str, entries: Sequence[Entry], mtime: float,
                  git_dates: Callable[[], dict[int, dt.datetime]] | None = None) -> list[Dated]:
     """One Dated per entry, in order. `git_dates` (line -> commit date) is asked for lazily."""
@@ -148,28 +165,30 @@ def date_entries(path: str, entries: Sequence[Entry], mtime: float,
     mt = dt.datetime.fromtimestamp(mtime, UTC)
     nearest: tuple[int, dt.datetime, str] | None = None
     day0 = base[0] if base else None
+    day = day0   # the day a bare time of day ('- 09:10 ...') falls on
     from_base = Dated(base[0], base[1], True) if base else None
     inherited = from_base   # what an entry without a date of its own gets (None: git or mtime)
+    append = out.append
     for e in entries:
-        if e.kind == "heading":
+        kind = e.kind
+        if kind == "heading":
             nearest = _heading_dates(e, heading_dates, day0)   # changes at headings only
-            inherited = Dated(nearest[1], "heading", True) if nearest else from_base
-        else:
-            own = find_date(e.masked) if e.kind != "front_matter" else None
+            inherited = _new(Dated, (nearest[1], "heading", True)) if nearest else from_base
+            day = nearest[1] if nearest else day0
+        elif kind != "front_matter":
+            own = find_date(e.masked)
             if own:
-                out.append(Dated(own[0], "timestamp", True))
+                append(_new(Dated, (own[0], "timestamp", True)))
                 continue
-            hms = lead_time(e.text)
-            if hms:
-                day = nearest[1] if nearest else day0
-                if day is not None:
-                    out.append(Dated(_with_time(day, hms), "timestamp", True))
-                    continue
+            hms = lead_time(e.text) if day is not None else None
+            if hms and day is not None:
+                append(_new(Dated, (_with_time(day, hms), "timestamp", True)))
+                continue
         if inherited is not None:
-            out.append(inherited)   # one shared record: Dated is immutable
+            append(inherited)   # one shared record: Dated is immutable
         else:
             if git is None and git_dates is not None:
                 git = git_dates()
             gd = git.get(e.start_line) if git else None
-            out.append(Dated(gd, "git", False) if gd else Dated(mt, "mtime", False))
+            append(Dated(gd, "git", False) if gd else Dated(mt, "mtime", False))
     return out

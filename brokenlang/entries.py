@@ -105,13 +105,17 @@ def _looks_like_log(lines: list[str]) -> bool:
     return bool(sample) and sum(bool(LOG_START.match(ln)) for ln in sample) >= 0.5 * len(sample)
 
 
+# Entry(...) without the Python-level NamedTuple.__new__ frame: the same tuple
+_new = tuple.__new__
+
+
 def _entry(path: str, kind: str, text: str, lines: list[str], offs: list[int], a: int, b: int,
            section: str, level: int = 0, masked: str | None = None) -> Entry:
     """Entry for lines[a:b] (0-based, b exclusive)."""
-    start, end = offs[a], offs[b - 1] + len(lines[b - 1])
-    body = text[start:end]
-    return Entry(path, kind, a + 1, b, body, start, section, level,
-                 masked if masked is not None else mask(body))
+    start = offs[a]
+    body = text[start:offs[b - 1] + len(lines[b - 1])]
+    return _new(Entry, (path, kind, a + 1, b, body, start, section, level,
+                        mask(body) if masked is None else masked))
 
 
 def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterator[Entry]:
@@ -126,11 +130,11 @@ def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterat
                 break
     while i < n:
         line = lines[i]
-        if not line.strip():
+        if not line or line.isspace():   # == not line.strip() (same whitespace), without a copy
             i += 1
             continue
         c = line.lstrip(" \t")[0]   # the line has a non-blank character
-        if c in HR_LEAD and HR.match(line):
+        if _is_hr(line, c):
             i += 1
             continue
         fence = FENCE.match(line) if c in FENCE_LEAD else None
@@ -145,8 +149,7 @@ def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterat
             yield _entry(path, "heading", text, lines, offs, i, i + 1, section, len(h.group(1)))
             i += 1
             continue
-        if i + 1 < n and lines[i + 1].lstrip(" ").startswith(SETEXT_LEAD) and SETEXT.match(lines[i + 1]) \
-                and not _item(line, c) and not line.lstrip().startswith("|"):
+        if i + 1 < n and _is_setext(lines[i + 1]) and not _item(line, c) and not line.lstrip().startswith("|"):
             section = line.strip()
             level = 1 if lines[i + 1].strip().startswith("=") else 2
             yield _entry(path, "heading", text, lines, offs, i, i + 2, section, level)
@@ -195,6 +198,17 @@ HR_LEAD = "-*_"
 FENCE_LEAD = "`~"
 ITEM_LEAD = "-*+•"
 SETEXT_LEAD = ("=", "-")
+HR_STRIP = {c: c + " \t" for c in HR_LEAD}
+
+
+def _is_hr(line: str, c: str) -> bool:
+    # an HR line holds only its marker, spaces and tabs: strip() rejects most lines cheaply
+    return c in HR_LEAD and not line.strip(HR_STRIP[c]) and bool(HR.match(line))
+
+
+def _is_setext(line: str) -> bool:
+    # likewise a setext underline holds only '=' or '-', spaces and tabs
+    return not line.strip(" \t=-") and line.lstrip(" ").startswith(SETEXT_LEAD) and bool(SETEXT.match(line))
 
 
 def _item(line: str, c: str) -> re.Match[str] | None:
@@ -203,23 +217,21 @@ def _item(line: str, c: str) -> re.Match[str] | None:
 
 
 def _continues_item(line: str, indent: int) -> bool:
-    if not line.strip():
+    if not line or line.isspace():
         return False
     c = line.lstrip(" \t")[0]
-    if _block_start(line, c):
+    # a nested or sibling item is its own entry (tested first: both tests are pure)
+    if _item(line, c) or _block_start(line, c):
         return False
-    item = _item(line, c)
-    if item:
-        return False  # a nested or sibling item is its own entry
     lead = len(line) - len(line.lstrip())
     return lead > indent or not FIELD_LINE.match(line)
 
 
 def _continues_paragraph(prev: str, line: str) -> bool:
-    if not line.strip():
+    if not line or line.isspace():
         return False
     c = line.lstrip(" \t")[0]
-    if _block_start(line, c) or _item(line, c):
+    if _item(line, c) or _block_start(line, c):
         return False
     # a hard break or a `**Field:**` line starts a new statement
     return not (prev.endswith(("  ", "\\")) or FIELD_LINE.match(line))
@@ -227,32 +239,41 @@ def _continues_paragraph(prev: str, line: str) -> bool:
 
 def _block_start(line: str, c: str) -> bool:
     return bool((c == "#" and HEADING.match(line)) or (c in FENCE_LEAD and FENCE.match(line))
-                or line.lstrip().startswith("|") or (c in HR_LEAD and HR.match(line)))
+                or line.lstrip().startswith("|") or _is_hr(line, c))
 
 
 def _log_records(path: str, text: str, lines: list[str], offs: list[int], a: int, b: int,
                  section: str) -> Iterator[Entry]:
     i = a
     while i < b:
-        if not lines[i].strip():
+        line = lines[i]
+        if not line or line.isspace():
             i += 1
             continue
-        j = i + 1
-        in_tb = lines[i].lstrip().startswith("Traceback")
-        while j < b and lines[j].strip():
-            ln = lines[j]
-            if ln.lstrip().startswith("Traceback"):
-                in_tb = True  # a traceback belongs to the record that logged it
-                j += 1
-                continue
-            if LOG_START.match(ln) and not (in_tb and LOG_CONT.match(ln)):
-                break
-            if not (LOG_CONT.match(ln) or in_tb):
-                break
-            j += 1
-        yield _entry(path, "log", text, lines, offs, i, j, section,
-                     masked=_mask_log(text[offs[i]:offs[j - 1] + len(lines[j - 1])]))
+        j = _record_end(lines, i, b)
+        start = offs[i]
+        body = text[start:offs[j - 1] + len(lines[j - 1])]
+        yield _new(Entry, (path, "log", i + 1, j, body, start, section, 0, _mask_log(body)))
         i = j
+
+
+def _record_end(lines: list[str], i: int, b: int) -> int:
+    """End (exclusive) of the log record starting at non-blank lines[i], within lines[:b]."""
+    j = i + 1
+    in_tb = lines[i].lstrip().startswith("Traceback")
+    while j < b:
+        ln = lines[j]
+        if not ln or ln.isspace():
+            break
+        if ln.lstrip().startswith("Traceback"):
+            in_tb = True  # a traceback belongs to the record that logged it
+        elif LOG_START.match(ln):
+            if not (in_tb and LOG_CONT.match(ln)):
+                break
+        elif not (in_tb or LOG_CONT.match(ln)):
+            break
+        j += 1
+    return j
 
 
 def _mask_log(body: str) -> str:
