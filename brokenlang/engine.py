@@ -48,8 +48,9 @@ UNSAFE_CASE = re.compile("[Σİ\u212a]")   # str.lower is not one-to-one per cha
 RE2_SPACE = re.compile(r"[\t\n\f\r ]+")   # RE2's \s
 ASCII_LETTER = re.compile(r"[A-Za-z]")
 LETTER_RUN = re.compile(r"[A-Za-z]+")
-# UTF-8 bytes with every byte but an ASCII letter made a space: split(), its runs of ASCII letters
-LETTERS_ONLY = bytes(b if ASCII_LETTER.fullmatch(chr(b)) else 0x20 for b in range(256))
+# UTF-8 bytes with every byte but an ASCII letter made a space, letters lowercased: split(),
+# its runs of ASCII letters, lowercased
+WORD_BYTES = bytes(ord(chr(b).lower()) if ASCII_LETTER.fullmatch(chr(b)) else 0x20 for b in range(256))
 NOT_LETTER_BEFORE, NOT_LETTER_AFTER = r"(?:^|[^A-Za-z])", r"(?:[^A-Za-z]|$)"
 # str.isspace(), where spaCy's tokenizer cuts a text into words and whitespace tokens
 SPACE_CLASS = r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -78,8 +79,8 @@ GLUED_AFTER = (
     "what", "when", "where", "who", "why", "wo", "would", "y", "you", "’m")
 
 Span = tuple[str, int, int]
-First = tuple[frozenset[Any], dict[Any, tuple[int, ...]]]   # Prefilter's keys of first conditions, their units
-Index = tuple[First, First, First, list[tuple[tuple[frozenset[Any], frozenset[Any]], ...]]]
+# Prefilter's keys of first conditions, the units each is first for, each unit's other conditions
+Index = tuple[frozenset[Any], dict[Any, tuple[int, ...]], list[tuple[frozenset[Any], ...]]]
 
 
 class Atom(NamedTuple):
@@ -310,16 +311,20 @@ def _commonness(atom: Atom) -> float:
 class Prefilter:
     """The compiled plan: which units can match a text.
 
-    Per text, each subject (the text, the lowercased text) is UTF-8 encoded once for all
-    RE2 calls (re2 encodes a str on every call). The LOWER words present are the runs of
-    ASCII letters of the lowercased text (LETTERS_ONLY: one bytes.translate and split)
-    that are LOWER words (one set intersection): for a text without UNSAFE_CASE
-    characters, `str.lower` maps ASCII letters, and only them, to ASCII letters one for
-    one, so these runs are the lowercased runs of the text. Every other atom, a TEXT word
-    as the regex of a whole run (_atom_regex), is found by one RE2 set per space.
+    Per text, the text is UTF-8 encoded once for all RE2 calls (re2 encodes a str on every
+    call). The LOWER words present are among the runs of ASCII letters of the text,
+    lowercased (WORD_BYTES: one bytes.translate and split): for a text without
+    UNSAFE_CASE characters, `str.lower` maps ASCII letters, and only them, to ASCII
+    letters one for one, so these are the runs of the lowercased text. Every other atom,
+    a TEXT word as the regex of a whole run (_atom_regex), is found by an RE2 set. On an
+    ASCII text one set does for both spaces: a LOWER atom for which `(?i:atom)` finds in
+    the text what the atom finds in the lowercased text (_case_blind) is looked for that
+    way, any other in the lowercased text. A text with other characters is matched per
+    space, the lowercased text encoded.
 
-    An atom is then known by its key: a LOWER word by its bytes, another atom by its
-    index in its space's set. A unit is a candidate when each of its conditions has a key
+    An atom is then known by its key: a LOWER word by its bytes, another atom by an int
+    (its index in the ASCII set; those outside it after them), so a run that is no LOWER
+    word is no key either. A unit is a candidate when each of its conditions has a key
     present and its sequence matches. Units are looked up by the keys of one condition
     (their first) and only those found are tried further, so a text without any first
     key leaves at once. Which condition is first changes how many units are tried, never
@@ -335,23 +340,19 @@ class Prefilter:
         self._lower_words = {a.value.encode(): i for i, a in enumerate(plan.atoms)
                              if a.space == LOWER and a.kind == "word"}
         self._lower_keys = frozenset(self._lower_words)
-        self._ids: dict[str, list[int]] = {}
-        self._any: dict[str, Any] = {}
-        match: dict[str, Any] = {}
-        for space in (LOWER, TEXT):
-            ids = [i for i, a in enumerate(plan.atoms)
-                   if a.space == space and not (space == LOWER and a.kind == "word")]
-            self._ids[space] = ids
-            if not ids:
-                match[space] = _nothing
-                continue
-            atom_set = re2.Set.SearchSet(_options())
-            for i in ids:
-                atom_set.Add(_atom_regex(plan.atoms[i]))
-            atom_set.Compile()
-            # re2's wrapper only encodes a str and turns [] into None; the subjects are bytes
-            match[space] = getattr(atom_set, "_set", atom_set).Match
-        self._match_lower, self._match_text = match[LOWER], match[TEXT]
+        regex = {i: _atom_regex(a) for i, a in enumerate(plan.atoms) if not (a.space == LOWER and a.kind == "word")}
+        lower = [i for i in regex if plan.atoms[i].space == LOWER]
+        text = [i for i in regex if plan.atoms[i].space == TEXT]
+        blind = [i for i in lower if _case_blind(regex[i])]
+        seeing = [i for i in lower if not _case_blind(regex[i])]
+        self._keyed = blind + text + seeing   # key -> atom
+        key = {a: k for k, a in enumerate(self._keyed)}
+        # ASCII: one set, LOWER atoms made case-blind, on the text; the others on its lowercase
+        self._ascii = _AtomSet([f"(?i:{regex[i]})" for i in blind] + [regex[i] for i in text])
+        self._seeing = _AtomSet([regex[i] for i in seeing], [key[i] for i in seeing])
+        # other texts: one set per space, the LOWER one on the lowercased text (compiled on first use)
+        self._space_atoms = [([regex[i] for i in atoms], [key[i] for i in atoms]) for atoms in (lower, text)]
+        self._spaces: list[_AtomSet] = []
         self._sequences: list[Any] = [None] * self.n_units   # compiled on first use
         self._lower_sequence = [unit.space == LOWER for unit in plan.units]
         # each unit's conditions: the plan's anchor (its guess at the rarest) first, then
@@ -361,46 +362,51 @@ class Prefilter:
                                                                 sum(map(weight.__getitem__, c))))
                          for unit in plan.units]
         self._counts = [0] * len(plan.atoms)
-        self._texts = self._sampled = 0
+        self._until_sample = SAMPLE_EVERY
+        self._sampled = 0
         self._next_ordering = FIRST_ORDERING
-        self._index = self._indexed(self._guessed)
+        self._first, self._by_first, self._rest = self._indexed(self._guessed)
 
     def units(self, text: str) -> list[int]:
         """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
-        ascii = text.isascii()
-        if not ascii and UNSAFE_CASE.search(text):   # UNSAFE_CASE characters are not ASCII
-            return list(range(self.n_units))
         encoded = text.encode()
-        # on ASCII, bytes.lower is str.lower (both map A-Z only)
-        lowered = encoded.lower() if ascii else text.lower().encode()
-        words = self._lower_keys.intersection(lowered.translate(LETTERS_ONLY).split())
-        found_lower = self._match_lower(lowered) or self._gave_up(LOWER, lowered)
-        found_text = self._match_text(encoded) or self._gave_up(TEXT, encoded)
-        self._texts += 1
-        if not self._texts % SAMPLE_EVERY:
-            self._sample(words, found_lower, found_text)
-        (first_words, by_word), (first_lower, by_lower), (first_text, by_text), rest = self._index
-        if first_words.isdisjoint(words) and first_lower.isdisjoint(found_lower) and first_text.isdisjoint(found_text):
-            return self._candidates(self.always, encoded, lowered) if self.always else []
+        if text.isascii():
+            found = self._ascii.match(encoded) or self._ascii.gave_up(encoded)
+            if self._seeing.patterns:
+                found += self._seeing.keys_in(encoded.lower())
+        elif UNSAFE_CASE.search(text):   # UNSAFE_CASE characters are not ASCII
+            return list(range(self.n_units))
+        else:
+            if not self._spaces:
+                self._spaces = [_AtomSet(patterns, keys) for patterns, keys in self._space_atoms]
+            found = self._spaces[0].keys_in(text.lower().encode()) + self._spaces[1].keys_in(encoded)
+        runs = encoded.translate(WORD_BYTES).split()   # LOWER words among them (and other runs)
+        self._until_sample -= 1
+        if not self._until_sample:
+            self._sample(self._lower_keys.intersection(runs), found)
+        first = self._first
+        if first.isdisjoint(found) and first.isdisjoint(runs):
+            return self._candidates(self.always, text, encoded) if self.always else []
+        # keys are LOWER words, bytes, and set indexes, ints: a run that is no word is no key
+        present = {*runs, *found}
+        by_first = self._by_first
         looked = set(self.always)
-        for w in first_words.intersection(words):
-            looked.update(by_word[w])
-        for k in first_lower.intersection(found_lower):
-            looked.update(by_lower[k])
-        for k in first_text.intersection(found_text):
-            looked.update(by_text[k])
-        present = {*words, *found_lower}   # a word is bytes, a LOWER set index an int
+        for k in first.intersection(present):
+            looked.update(by_first[k])
+        rest = self._rest
         held = []
         for u in looked:
-            for one_of, one_of_text in rest[u]:
-                if one_of.isdisjoint(present) and one_of_text.isdisjoint(found_text):
+            for one_of in rest[u]:
+                if one_of.isdisjoint(present):
                     break
             else:
                 held.append(u)
-        return self._candidates(sorted(held), encoded, lowered) if held else []
+        return self._candidates(sorted(held), text, encoded) if held else []
 
-    def _candidates(self, held: list[int], encoded: bytes, lowered: bytes) -> list[int]:
+    def _candidates(self, held: list[int], text: str, encoded: bytes) -> list[int]:
         """The units of `held` whose sequence matches."""
+        # on ASCII, bytes.lower is str.lower (both map A-Z only)
+        lowered = encoded.lower() if text.isascii() else text.lower().encode()
         sequences = self._sequences
         candidates = []
         for u in held:
@@ -417,50 +423,61 @@ class Prefilter:
                 candidates.append(u)
         return candidates
 
-    def _gave_up(self, space: str, subject: bytes) -> list[int]:
-        """RE2::Set gives up (DFA out of memory) the way it says "no match": when the plain
-        alternation disagrees, every atom of the space counts as present."""
-        ids = self._ids[space]
-        if not ids or self._alternation(space).search(subject) is None:
-            return []
-        return list(range(len(ids)))
-
-    def _sample(self, words: frozenset[bytes], found_lower: list[int], found_text: list[int]) -> None:
+    def _sample(self, words: frozenset[bytes], found: list[int]) -> None:
+        self._until_sample = SAMPLE_EVERY
         counts = self._counts
-        for a in {*map(self._lower_words.__getitem__, words), *map(self._ids[LOWER].__getitem__, found_lower),
-                  *map(self._ids[TEXT].__getitem__, found_text)}:
+        for a in {*map(self._lower_words.__getitem__, words), *map(self._keyed.__getitem__, found)}:
             counts[a] += 1
         self._sampled += 1
         if self._sampled >= self._next_ordering:
-            self._index = self._indexed([sorted(c, key=lambda c: sum(map(counts.__getitem__, c)))
-                                         for c in self._guessed])
+            self._first, self._by_first, self._rest = self._indexed(
+                [sorted(c, key=lambda c: sum(map(counts.__getitem__, c))) for c in self._guessed])
             self._counts = [n // 2 for n in counts]
             self._sampled = 0
             self._next_ordering = min(2 * self._next_ordering, LAST_ORDERING)
 
     def _indexed(self, order: list[list[tuple[int, ...]]]) -> Index:
-        """For the units' conditions in `order`: per source of keys (LOWER words, LOWER set,
-        TEXT set), the keys of first conditions and the units each is first for; per unit,
-        its other conditions as (words and LOWER set indexes, TEXT set indexes)."""
-        key_of: dict[int, tuple[int, bytes | int]] = {i: (0, w) for w, i in self._lower_words.items()}
-        for source, space in ((1, LOWER), (2, TEXT)):
-            key_of.update({a: (source, k) for k, a in enumerate(self._ids[space])})
-        by: tuple[dict[Any, list[int]], ...] = ({}, {}, {})
+        """For the units' conditions in `order`: the keys of first conditions, the units
+        each is first for, and per unit its other conditions (as sets of keys)."""
+        key_of: dict[int, bytes | int] = {i: w for w, i in self._lower_words.items()}
+        key_of.update({a: k for k, a in enumerate(self._keyed)})
+        by: dict[bytes | int, list[int]] = {}
         for u, conditions in enumerate(order):
             for a in conditions[0] if conditions else ():
-                source, key = key_of[a]
-                by[source].setdefault(key, []).append(u)
-        firsts = [(frozenset(b), {key: tuple(units) for key, units in b.items()}) for b in by]
-        rest = [tuple((frozenset(k for s, k in map(key_of.__getitem__, c) if s < 2),
-                       frozenset(k for s, k in map(key_of.__getitem__, c) if s == 2)) for c in conditions[1:])
-                for conditions in order]
-        return firsts[0], firsts[1], firsts[2], rest
+                by.setdefault(key_of[a], []).append(u)
+        rest = [tuple(frozenset(map(key_of.__getitem__, c)) for c in conditions[1:]) for conditions in order]
+        return frozenset(by), {key: tuple(units) for key, units in by.items()}, rest
 
-    def _alternation(self, space: str) -> Any:
-        if space not in self._any:
-            patterns = [_atom_regex(self.plan.atoms[i]) for i in self._ids[space]]
-            self._any[space] = re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
-        return self._any[space]
+
+class _AtomSet:
+    """An RE2 set of atom regexes, searched in bytes: the indexes of those found, or
+    their `keys`."""
+
+    def __init__(self, patterns: list[str], keys: list[int] | None = None) -> None:
+        self.patterns = patterns
+        self.keys = keys
+        self._any: Any = None
+        self.match: Any = _nothing
+        if patterns:
+            atom_set = re2.Set.SearchSet(_options())
+            for p in patterns:
+                atom_set.Add(p)
+            atom_set.Compile()
+            # re2's wrapper only encodes a str and turns [] into None; the subjects are bytes
+            self.match = getattr(atom_set, "_set", atom_set).Match
+
+    def keys_in(self, subject: bytes) -> list[int]:
+        found = self.match(subject) or self.gave_up(subject)
+        return [self.keys[i] for i in found] if self.keys is not None else found
+
+    def gave_up(self, subject: bytes) -> list[int]:
+        """RE2::Set gives up (DFA out of memory) the way it says "no match": when the plain
+        alternation disagrees, every atom of the set counts as present."""
+        if not self.patterns:
+            return []
+        if self._any is None:
+            self._any = re2.compile("|".join(f"(?:{p})" for p in self.patterns), options=_options())
+        return [] if self._any.search(subject) is None else list(range(len(self.patterns)))
 
 
 def _nothing(subject: bytes) -> list[int]:
@@ -474,6 +491,83 @@ def _anything(subject: bytes) -> bool:
 def _atom_regex(atom: Atom) -> str:
     """The regex of an atom looked for by RE2: a word is a whole run of ASCII letters."""
     return NOT_LETTER_BEFORE + re2.escape(atom.value) + NOT_LETTER_AFTER if atom.kind == "word" else atom.value
+
+
+def _case_blind(pattern: str) -> bool:
+    """Does `(?i:pattern)` find in an ASCII text what `pattern` finds in its lowercase?
+    Case folding adds to each class (a character is one) the case mates of its members,
+    before a class is negated. On a lowercased ASCII text that changes nothing when every
+    ASCII capital of a class comes with its lowercase letter and no member has an ASCII
+    case mate other than its own capital or lowercase letter (ſ, the Kelvin sign); and
+    `(?i:pattern)` finds in a text what it finds in its lowercase. Trusted: patterns of
+    ASCII characters and such characters, character classes, groups `(?:`, and escapes
+    \\d \\s \\w \\b (and their negations) or of punctuation; nothing else."""
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            escaped = pattern[i + 1:i + 2]
+            if not (escaped in ("d", "D", "s", "S", "w", "W", "b", "B") or _punctuation(escaped)):
+                return False
+            i += 2
+        elif c == "[":
+            members, i = _class_members(pattern, i)
+            if members is None or any("A" <= m <= "Z" and m.lower() not in members for m in members):
+                return False
+        elif c == "(" and pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+            return False   # flags or a named group
+        elif "A" <= c <= "Z" or _ascii_mate(c):
+            return False
+        else:
+            i += 1
+    return True
+
+
+def _class_members(pattern: str, i: int) -> tuple[set[str] | None, int]:
+    """The ASCII members of the class at pattern[i] ("["), or None if not trusted (see
+    _case_blind), and where the class ends."""
+    members: set[str] = set()
+    j = i + 1 + pattern.startswith("^", i + 1)
+    first = j
+    last: str | None = None   # a single character just taken, which may begin a range
+    while j < len(pattern) and (pattern[j] != "]" or j == first):
+        c = pattern[j]
+        if c == "\\":
+            escaped = pattern[j + 1:j + 2]
+            if escaped in ("d", "D", "s", "S", "w", "W"):
+                last = None   # closed under case
+            elif _punctuation(escaped):
+                members.add(escaped)
+                last = escaped
+            else:
+                return None, j
+            j += 2
+        elif c == "-" and last is not None and pattern[j + 1:j + 2] not in ("", "]"):
+            high = pattern[j + 1]
+            if high == "\\" or not (last.isascii() and high.isascii()):
+                return None, j   # [@-\[] is a range too
+            members.update(map(chr, range(ord(last), ord(high) + 1)))
+            last = None
+            j += 2
+        elif c == "[" and pattern.startswith("[:", j):
+            return None, j   # a named class: [:upper:]
+        elif _ascii_mate(c):
+            return None, j
+        else:
+            if c.isascii():
+                members.add(c)
+            last = c
+            j += 1
+    return (members if j < len(pattern) else None), j + 1
+
+
+def _punctuation(c: str) -> bool:
+    return len(c) == 1 and c.isascii() and not c.isalnum()
+
+
+def _ascii_mate(c: str) -> bool:
+    """A non-ASCII character with ASCII letters among its case forms (ſ, K, ß, ﬁ...)."""
+    return not c.isascii() and any(m.isascii() for m in c.lower() + c.upper() + c.casefold())
 
 
 class FastMatcher:

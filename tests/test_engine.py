@@ -182,6 +182,7 @@ def test_prefilter_units_do_not_depend_on_the_order_of_conditions(monkeypatch: p
     rng = random.Random(5)
     examples = [t for r in RULES for t in (*r.match_examples, *r.no_match_examples)]
     texts = [spans.plain(t) for t in [*rng.sample(examples, 200), *TRICKY, "ΣΑΣ failed", "can’t connect 🚫"]]
+    texts += [t.upper() for t in texts[:100]] + [t.title() for t in texts[100:200]] + [t + " é" for t in texts[:50]]
     plan = engine.derive(RULES)
     prefilter = engine.Prefilter(plan)
     compiled: dict[str, Any] = {}
@@ -189,8 +190,42 @@ def test_prefilter_units_do_not_depend_on_the_order_of_conditions(monkeypatch: p
     assert [prefilter.units(t) for t in texts] == want
     assert any(want) and not all(want)
     for _ in range(3):
-        prefilter._index = prefilter._indexed([rng.sample(c, len(c)) for c in prefilter._guessed])
+        prefilter._first, prefilter._by_first, prefilter._rest = prefilter._indexed(
+            [rng.sample(c, len(c)) for c in prefilter._guessed])
         assert [prefilter.units(t) for t in texts] == want
+
+
+CASE_BLIND = [
+    ("(?:^|[^A-Za-z])could", True), ("n\\'t(?:[^A-Za-z]|$)", True), ("error\\[e\\d{4}", True), ("x[^a-z]", True),
+    ("[]a-z]", True), ("[^]a]", True), ("[aA]", True), ("[\\--z]", True), ("\\bfoo\\B", True), ("✗", True), ("é", True),
+    ("[A-Z]", False), ("foo[^A-Z]", False), ("[0-Z]", False), ("[@-\\[]", False), ("A", False), ("a(?i)b", False),
+    ("(?-i:a)", False), ("(?P<x>a)", False), ("\\x41", False), ("\\pL", False), ("[[:upper:]]", False),
+    ("ſ", False), ("[a-ſ]", False), ("\u212a", False), ("ﬁ", False),
+]
+
+
+@pytest.mark.parametrize(("pattern", "blind"), CASE_BLIND)
+def test_case_blind(pattern: str, blind: bool) -> None:
+    assert engine._case_blind(pattern) is blind
+
+
+def test_case_blind_atoms_find_what_they_find_in_the_lowercase() -> None:
+    """On an ASCII text, `(?i:atom)` of every case-blind LOWER atom of the packs (and of
+    CASE_BLIND) finds what the atom finds in the lowercased text: here on the examples in
+    several cases."""
+    import re2
+
+    plan = engine.derive(RULES)
+    examples = [t for r in RULES for t in (*r.match_examples, *r.no_match_examples) if t.isascii()]
+    texts = [t for e in [*examples, "xa xA foo] b-z é"] for t in (e, e.upper(), e.title(), e.swapcase())]
+    atoms = [engine._atom_regex(a) for a in plan.atoms if a.space == engine.LOWER and a.kind == "re"]
+    atoms += [p for p, blind in CASE_BLIND if blind and p.isascii()]
+    blind = [a for a in atoms if engine._case_blind(a)]
+    assert len(blind) > len(atoms) // 2
+    for atom in blind:
+        rx, folded = re2.compile(atom), re2.compile(f"(?i:{atom})")
+        differ = [t for t in texts if (rx.search(t.lower()) is None) != (folded.search(t) is None)]
+        assert differ == [], (atom, differ[:3])
 
 
 def test_lowercasing_keeps_runs_of_ascii_letters() -> None:
@@ -210,9 +245,9 @@ def test_lowercasing_keeps_runs_of_ascii_letters() -> None:
 
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(st.text())
-def test_letters_only_gives_the_letter_runs(text: str) -> None:
-    runs = text.encode().translate(engine.LETTERS_ONLY).split()
-    assert [r.decode() for r in runs] == engine.LETTER_RUN.findall(text)
+def test_word_bytes_give_the_letter_runs_lowercased(text: str) -> None:
+    runs = text.encode().translate(engine.WORD_BYTES).split()
+    assert [r.decode() for r in runs] == [w.lower() for w in engine.LETTER_RUN.findall(text)]
 
 
 @settings(max_examples=300, derandomize=True, deadline=None)
