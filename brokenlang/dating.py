@@ -103,8 +103,10 @@ def lead_time(text: str) -> tuple[int, int, int] | None:
 
 
 def _with_time(day: dt.datetime, hms: tuple[int, int, int]) -> dt.datetime:
-    # == day.replace(hour=..., minute=..., second=...): every day here comes from _mk or
-    # _mk minus a timedelta (UTC, no microseconds, fold 0), and building is faster
+    # == day.replace(hour=..., minute=..., second=...) for a day made by _mk (UTC, no
+    # microseconds, fold 0), and building is faster; any other day is replaced
+    if day.tzinfo is not UTC or day.microsecond or day.fold:
+        return day.replace(hour=hms[0], minute=hms[1], second=hms[2])
     return dt.datetime(day.year, day.month, day.day, hms[0], hms[1], hms[2], 0, UTC)
 
 
