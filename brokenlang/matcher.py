@@ -123,6 +123,9 @@ class UnitMatcher(SpacyMatcher):
         self._lower: Any = lower if lower and all(lex.lower_ == lower(lex.orth_) for lex in vocab) else None
         self._seen: dict[tuple[int, ...], int] = {}     # how often each set of units was asked for
         self._combined: dict[tuple[int, ...], list[Any]] = {}   # its matchers, once combined
+        self._warmed: set[str] = set()   # words already tokenized on their own (see `_tokenize`)
+        tokenizer: Any = self.nlp.tokenizer
+        tokenizer.max_cache_size = CACHED_WORDS
 
     def validate(self) -> None:
         """spaCy checks every pattern (the units themselves are built when used)."""
@@ -236,8 +239,32 @@ class UnitMatcher(SpacyMatcher):
         self._combined[key] = got
         return got
 
+    def _tokenize(self, text: str) -> Any:
+        """`nlp.make_doc(text)`, made faster by first tokenizing alone each word not seen
+        before. spaCy's tokenizer splits a text into chunks (the runs between whitespace) and
+        caches each chunk's lexemes, but once one chunk of a text hits a special case (a lone
+        space or newline is one) it saves none of that text's later chunks: the words of a
+        multi-line entry went through the affix and URL regexes each time. A word tokenized
+        alone is saved (unless it uses a special case itself), and the text then reads it.
+
+        Exact because the Doc does not depend on what the cache holds. Only the tokenizer
+        saves entries: the lexemes of one chunk tokenized without special cases, which depend
+        on that chunk alone and are replayed unspaced like fresh ones (the caller sets the
+        spacing). It reads them for whole chunks, and for what is left of a chunk after its
+        affixes are stripped, which is then not a special case and has no prefix or suffix
+        (or matches token_match), so is tokenized like a chunk of its own. Tokenizing a word
+        alone creates no lexeme the text's own tokenization does not create."""
+        warmed = self._warmed
+        if len(warmed) < CACHED_WORDS:   # else the cache is about full: it saves no more
+            tokenize = self.nlp.tokenizer
+            for word in text.split():
+                if word not in warmed:
+                    warmed.add(word)
+                    tokenize(word)
+        return self.nlp.make_doc(text)
+
     def _match_window(self, text: str, matchers: list[Any]) -> list[tuple[str, int, int]]:
-        doc = self.nlp.make_doc(text)
+        doc = self._tokenize(text)
         spans: list[tuple[str, int, int]] = []
         for matcher in matchers:
             for key, s, e in matcher(doc):
@@ -248,6 +275,7 @@ class UnitMatcher(SpacyMatcher):
 FIRST_USER_FLAG = 19     # spaCy's flag bits FLAG19..FLAG63 are free for user flags
 COMBINE_AFTER = 8        # uses of a set of units before it gets one Matcher (building one takes ~1 ms)
 COMBINED_SETS = 2_048    # combined Matchers kept (all dropped when full)
+CACHED_WORDS = 50_000    # chunks the tokenizer caches (~250 bytes each; spaCy's default: 10,000)
 WINDOW = 100_000   # characters tokenized at once (spaCy refuses texts over 1,000,000)
 OVERLAP = 2_000    # longer than any failure phrase, so none is cut in two
 

@@ -292,6 +292,49 @@ def test_regex_flags_give_the_same_hits(monkeypatch: pytest.MonkeyPatch, referen
     assert all(first_flag <= b < 64 for b in flags.values())
 
 
+PIECES = ["can't", "don't", "cannot", "Can't", "CAN'T", "won't.", "(can't)", "\"don't\"", "it's", "y'all",
+          "o'clock", "e.g.", "U.S.", "i.e.,", "etc.", "Mr.", "a.m.", "n't", "'s", "''", "``", "'quoted'",
+          "\u201ccurly\u201d", "https://example.com/a?b=c", "(http://x.io/z).", "www.foo.org", "foo@bar.com",
+          "/path/to/file.py:12", "\U0001f600", "\U0001f642\U0001f44d", ":)", ":-(", "<3", "caf\u00e9",
+          "\u03a3\u03af\u03c3\u03c5\u03c6\u03bf\u03c2", "\u65e5\u672c", "\u200b", "...", "!!!", "?!", "--", "\u2014",
+          "(", ")", "[ERROR]", "fail", "failed:", "500", "3.14", "10km", "$5", "C++", "E:", "x", "-", "\ufffd"]
+SEPARATORS = [" ", " ", " ", "  ", "   ", "\t", "\n", "\n\n", " \n", "\n ", " \t ", "\r\n", "\u00a0", "\u2003", ""]
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    out = ["", " ", "\n", "  ", " x", "x ", "\n\nx\n", "can't \n don't", "e.g.  U.S.\tcannot", "\u00a0can't\u00a0"]
+    for _ in range(n):
+        parts = [rnd.choice(SEPARATORS) if rnd.random() < 0.3 else ""]
+        for _ in range(rnd.randint(1, 14)):
+            parts += [rnd.choice(PIECES), rnd.choice(SEPARATORS)]
+        out.append("".join(parts))
+    return out
+
+
+@pytest.mark.parametrize("cached_words", [50_000, 50])
+def test_tokenizing_gives_spacys_doc(monkeypatch: pytest.MonkeyPatch, cached_words: int) -> None:
+    """UnitMatcher._tokenize (which has the tokenizer cache words first) gives, token for
+    token, the Doc of a tokenizer that caches nothing, on texts repeating words in every
+    context (twice over: the second time from the cache)."""
+    import spacy
+
+    from brokenlang import matcher
+
+    monkeypatch.setattr(matcher, "CACHED_WORDS", cached_words)
+    unit = matcher.UnitMatcher(RULES)
+    uncached = spacy.blank("en")
+    uncached.tokenizer.max_cache_size = 0
+
+    def tokens(doc: Any) -> list[tuple[str, int, str, int, str, str]]:
+        return [(t.text, t.idx, t.whitespace_, t.orth, t.norm_, t.lower_) for t in doc]
+
+    for text in _texts(3_000, 7) * 2:
+        assert tokens(unit._tokenize(text)) == tokens(uncached.make_doc(text)), repr(text)
+    words = len(unit._warmed)   # warming stops at the cap
+    assert 50 <= words < 50 + 15 if cached_words == 50 else words > 50
+
+
 # -- whole scans ---------------------------------------------------------------------------
 
 @pytest.fixture
