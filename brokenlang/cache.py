@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import sys
@@ -53,6 +54,7 @@ class Cache:
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self._made: set[str] = set()   # folders known to exist
 
     def get(self, kind: str, key: str) -> Any:
         """The value stored, or None. A value whose bytes are not those written (a digest
@@ -104,15 +106,16 @@ class Cache:
         if self.folder is None:
             return
         path = self._path(kind, key)
+        folder = os.path.dirname(path)
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            ignore = os.path.join(self.folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as fh:
-                    fh.write(CACHE_IGNORE)
-            import tempfile
-
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+            if folder not in self._made:   # once per folder and run: a scan stores thousands of values
+                os.makedirs(folder, exist_ok=True)
+                ignore = os.path.join(self.folder, ".gitignore")
+                if not os.path.exists(ignore):
+                    with open(ignore, "w", encoding="utf-8") as fh:
+                        fh.write(CACHE_IGNORE)
+                self._made.add(folder)
+            fd, tmp = _temporary(folder)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
@@ -187,6 +190,23 @@ class Cache:
 
 
 NO_CACHE = Cache(None)
+_TEMPORARY = itertools.count()
+
+
+def _temporary(folder: str) -> tuple[int, str]:
+    """A new file in `folder` for a value being written, opened exclusively with mkstemp's
+    mode (0600): named by this process and a counter (cheaper than mkstemp's random names);
+    a name an earlier process left is passed over."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(16):
+        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_TEMPORARY)}")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    import tempfile
+
+    return tempfile.mkstemp(prefix=".tmp-", dir=folder)
 
 
 def for_project(root: str, enabled: bool = True) -> Cache:

@@ -55,7 +55,7 @@ def _statement(s: Statement) -> list[Any]:
 def _joined(words: frozenset[str]) -> str | list[str]:
     """Subject words as one string (quicker to store and read back than a list of them),
     or as a list should a word hold white space."""
-    text = " ".join(sorted(words))
+    text = " ".join(words)   # in any order: read back as a set
     return text if len(text.split()) == len(words) else sorted(words)
 
 

@@ -130,13 +130,18 @@ class Rendered:
             self.store.prune("out", RUNS_KEPT * 2)
 
 
+class Analysed(NamedTuple):
+    files: list[FileAnalysis]      # each file's own analysis, in order
+    stamps: list[Stamp]            # what each depended on
+    new: list[tuple[str, FileAnalysis, Stamp]]   # (key, analysis, stamp) computed now: for store_files
+
+
 def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSpec, store: cache_mod.Cache,
                   use_git: bool, jobs: int, stamper: Stamper,
-                  advance: Callable[[], None] | None = None,
-                  max_bytes: int | None = None) -> tuple[list[FileAnalysis], list[Stamp]]:
+                  advance: Callable[[], None] | None = None) -> Analysed:
     """Each file's own analysis, in order, with what it depended on: from the cache where
-    it holds, else computed (in worker processes when there is enough to do). With
-    `max_bytes`, the cached file values are then trimmed to it if new ones were stored."""
+    it holds, else computed (in worker processes when there is enough to do). What was
+    computed is for the caller to store (store_files), when it suits it."""
     out: list[FileAnalysis | None] = [None] * len(files)
     stamps: list[Stamp] = [Stamp(None, None)] * len(files)
     todo: list[tuple[int, str | None]] = []   # (index, git stamp taken before git is asked)
@@ -155,16 +160,25 @@ def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSp
         results = _flatten(parallel.ordered_map(_worker_batch, _batches(sources, use_git), spec, jobs, matcher))
     else:
         results = (analyse_one(matcher, sf, use_git) for sf in sources)
+    new = []
     for (i, git), fa in zip(todo, results, strict=True):
         k = files[i]
         out[i], stamps[i] = fa, stamper.of(fa, k.source, git)
         if k.key:
-            store.put("file", k.key, [codec.encode_file(fa), *stamps[i]])
+            new.append((k.key, fa, stamps[i]))
         if advance:
             advance()
-    if max_bytes is not None and any(files[i].key for i, _ in todo):
+    return Analysed([fa for fa in out if fa is not None], stamps, new)
+
+
+def store_files(store: cache_mod.Cache, new: Sequence[tuple[str, FileAnalysis, Stamp]],
+                max_bytes: int | None = None) -> None:
+    """Store files' analyses (analyse_files' `new`); then, with `max_bytes`, trim the file
+    values to it."""
+    for key, fa, stamp in new:
+        store.put("file", key, [codec.encode_file(fa), *stamp])
+    if max_bytes is not None and new:
         store.trim("file", max_bytes)
-    return [fa for fa in out if fa is not None], stamps
 
 
 def analyse_one(matcher: Any, sf: SourceFile, use_git: bool) -> FileAnalysis:

@@ -106,6 +106,39 @@ def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpe
             yield pending.popleft().get()
 
 
+def in_background(fn: Callable[[], Any], wanted: bool = True) -> Callable[[], None]:
+    """Start fn in a forked child (which sees this process's state as it is) and go on;
+    return a function that waits for the child. fn runs here at once instead where
+    there is no fork, while other threads run (a fork copies their locks), or when not
+    `wanted`. What fn returns or raises in a child is lost: for work whose result is only
+    a side effect that may fail (a cache being written)."""
+    if not wanted or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        fn()
+        return _done
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:   # no process to spare
+        fn()
+        return _done
+    if pid == 0:   # the child: no exit handler, no buffered output of the parent's
+        code = 1
+        try:
+            fn()
+            code = 0
+        finally:
+            os._exit(code)
+
+    def wait() -> None:
+        os.waitpid(pid, 0)
+    return wait
+
+
+def _done() -> None:
+    return None
+
+
 def fork_map(fn: Callable[[Sequence[Any]], Any], items: Sequence[Any], jobs: int) -> list[Any]:
     """fn over `jobs` contiguous parts of items: the first here, the others in forked
     children (which see this process's state as it is: nothing is sent but the results);

@@ -19,6 +19,7 @@ from .models import Finding, Notice, Rule, SourceFile
 
 DEFAULT_LEDGER = os.path.join(".brokenlang", "ledger.yaml")
 SPREAD_MIN_STATEMENTS = 20_000   # below this, resolution by text is quicker than a fork
+BACKGROUND_MIN_FILES = 256       # new file values written by a forked process from this many on
 
 
 class ScanOptions(NamedTuple):
@@ -214,8 +215,12 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
             progress.stage("analysing", len(sources))
         jobs = options.jobs or parallel.default_jobs()
         spec = parallel.MatcherSpec(options.engine, tuple(matcher.rules.values()), getattr(matcher, "plan", None))
-        own, stamps = incremental.analyse_files(keyed, matcher, spec, store, use_git, jobs, stamper,
-                                                progress.advance if progress else None, max_bytes)
+        own, stamps, new = incremental.analyse_files(keyed, matcher, spec, store, use_git, jobs, stamper,
+                                                     progress.advance if progress else None)
+        # the new file values are written while the files are combined (on a large scan, by
+        # a forked process on the core the combining leaves idle most of the time)
+        stored = parallel.in_background(functools.partial(incremental.store_files, store, new, max_bytes),
+                                        len(new) >= BACKGROUND_MIN_FILES)
         for path in src.large:
             st = os.stat(path)
             got = parallel.stream(path, files_mod.display_path(path, os.path.realpath(options.cwd or os.getcwd())),
@@ -232,8 +237,11 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
             own = [own[i] for i in order]
         spread = functools.partial(parallel.fork_map, jobs=jobs) if len(own) > 1 and sum(
             len(fa.statements) for fa in own) >= SPREAD_MIN_STATEMENTS else None
-        analysis = combine(own, matcher.rules, ledger_mod.LedgerMatcher(ledger), spread)
-        incremental.store_run(store, whole, stamps, analysis)
+        try:
+            analysis = combine(own, matcher.rules, ledger_mod.LedgerMatcher(ledger), spread)
+            incremental.store_run(store, whole, stamps, analysis)
+        finally:
+            stored()
     applied = suppress.apply(sources, analysis.findings)
     kept, ignored, unused = applied.kept, applied.suppressed + analysis.ignored, tuple(applied.unused)
     if maps:

@@ -339,6 +339,51 @@ def test_workers_give_the_same_analyses_in_the_same_order(tmp_path: Path, monkey
     assert two == one and len(one) == len(src.files) > 20 and sum(len(fa.hits) for fa in one) > 20
 
 
+def test_work_in_the_background_is_done_by_another_process_when_waited_for(tmp_path: Path) -> None:
+    import threading
+
+    def record(name: str) -> Any:
+        return lambda: (tmp_path / name).write_text(str(os.getpid()))
+
+    wait = parallel.in_background(record("forked"))
+    wait()
+    assert int((tmp_path / "forked").read_text()) != os.getpid()
+    parallel.in_background(lambda: 1 / 0)()   # a child that fails: nothing is raised here
+    assert parallel.in_background(record("unwanted"), wanted=False)() is None
+    assert int((tmp_path / "unwanted").read_text()) == os.getpid()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:   # another thread runs: no fork, done here at once
+        parallel.in_background(record("threaded"))
+        assert int((tmp_path / "threaded").read_text()) == os.getpid()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_large_scan_stores_its_files_values_in_the_background(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(run, "BACKGROUND_MIN_FILES", 1)
+    writers: list[int] = []
+    real = incremental.store_files
+
+    def storing(*a: Any, **k: Any) -> None:
+        writers.append(os.getpid())
+        real(*a, **k)
+
+    monkeypatch.setattr(incremental, "store_files", storing)
+    root = workspace(tmp_path / "ws")
+    first = scan(root)
+    assert len(file_values(tmp_path / "cache")) == 2 and writers == []   # written by a child (its list)
+    (tmp_path / "cache").joinpath(*[p.name for p in (tmp_path / "cache").glob("run-*.json")]).unlink()
+    analysed: list[str] = []
+    real_analyse = findings.analyse_file
+    monkeypatch.setattr(findings, "analyse_file", lambda f, *a: analysed.append(f.path) or real_analyse(f, *a))
+    assert scan(root).findings == first.findings and analysed == []   # from the values the child wrote
+
+
 # -- huge logs -----------------------------------------------------------------------------
 
 def test_a_log_read_in_pieces_splits_into_the_same_records(tmp_path: Path) -> None:
