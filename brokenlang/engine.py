@@ -57,7 +57,9 @@ SPACE_CLASS = r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\
 ANY_TOKEN = f"(?:[^{SPACE_CLASS}]+|[{SPACE_CLASS}]+)"
 GAP = " ?"   # spaCy tokens are separated by one space or nothing (longer whitespace is a token)
 MEMO_ENTRIES = 20_000     # repeated texts (log lines) are matched once; cleared when full
-FRESH_VOCAB_EVERY = 20_000   # spaCy's string store only grows: a new one after this many texts
+# spaCy's string store only grows: looked at every VOCAB_CHECK_EVERY texts spaCy saw, and a
+# new one (a new UnitMatcher) once it holds more than VOCAB_MAX_STRINGS strings
+VOCAB_CHECK_EVERY, VOCAB_MAX_STRINGS = 1_000, 100_000
 RE2_MAX_MEM = 64 << 20
 # every SAMPLE_EVERY-th text's atoms are counted; after FIRST_ORDERING counted texts (then
 # twice as many, up to LAST_ORDERING) each unit's conditions are tried least seen first
@@ -623,7 +625,8 @@ class FastMatcher:
         if not units:
             return []
         self.spacy_texts += 1
-        if self.spacy_texts % FRESH_VOCAB_EVERY == 0:
+        if self.spacy_texts % VOCAB_CHECK_EVERY == 0 and self._spacy is not None \
+                and len(self._spacy.nlp.vocab.strings) > VOCAB_MAX_STRINGS:
             self._spacy = None   # bounded memory on a huge log (the patterns stay validated)
         return list(self.spacy().match_all(text, units, seen))
 

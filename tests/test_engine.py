@@ -358,6 +358,21 @@ def workspaces() -> list[tuple[Path, str | None]]:
 
 
 @pytest.mark.usefixtures("one_of_each")
+def test_spacys_string_store_is_bounded(monkeypatch: pytest.MonkeyPatch, reference: SpacyMatcher) -> None:
+    monkeypatch.setattr(engine, "VOCAB_CHECK_EVERY", 5)
+    monkeypatch.setattr(engine, "VOCAB_MAX_STRINGS", 1_500)
+    m = engine.FastMatcher(RULES, validated=True)
+    texts = [f"ERROR job-{i} failed: upstream id{i * 7919} x{i}y unavailable (HTTP 500)" for i in range(600)]
+    matchers: list[Any] = []   # kept alive: each is told apart by identity
+    sizes = []
+    for t in texts:
+        assert hits(m, t) == hits(reference, t)
+        if not any(x is m._spacy for x in matchers):
+            matchers.append(m._spacy)
+        sizes.append(len(m._spacy.nlp.vocab.strings))
+    assert len(matchers) > 2 and max(sizes) < 1_500 + 5 * 12   # never more than a check's worth over
+
+
 def test_scans_give_the_same_findings_with_either_engine(tmp_path: Path) -> None:
     corpus.workspace(tmp_path / "generated", mb=0.03, seed=5)
     for folder, ledger in [*workspaces(), (tmp_path / "generated", None)]:
