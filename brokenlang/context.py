@@ -365,6 +365,7 @@ def is_resolution_statement(entry: Entry) -> bool:
 
 
 def _resolution_statement(text: str) -> bool:
+    """is_resolution_statement of an entry whose masked text is `text`."""
     if not text.isascii():
         return _unicode_resolution[text]
     low = text.lower()
@@ -373,6 +374,9 @@ def _resolution_statement(text: str) -> bool:
 
 def _unicode_resolution_statement(text: str) -> bool:
     return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text)
+
+
+resolution_statement_text = _resolution_statement
 
 
 # case-insensitive regexes, several times slower: worth keeping where log lines repeat (ASCII

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple, Protocol
 
 from . import context, dating, entries, resolution, subject
@@ -84,29 +85,44 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     dates = dating.date_entries(f.path, es, f.mtime, provider if git_dates else None)
     scope = _Scope()
     seen: dict[str, int] = {}
+    match, word_set, statement_cue = matcher.match, subject.plain_word_set, context.resolution_statement_text
     for e, d in zip(es, dates, strict=True):
-        if e.kind == "front_matter" or _omitted(e.text):
+        kind, text, masked = e.kind, e.text, e.masked
+        if kind == "front_matter" or ("[..." in text and _omitted(text)):
             continue
-        if e.kind == "heading":
+        heading = kind == "heading"
+        if heading:
             scope.enter(e)
-        spans = matcher.match(e.masked)
-        entry_hits = _entry_hits(e, spans, scope) if spans else []
+        spans = match(masked)
         # resolution.subject_words(_plain(e.text)): counted for the weights and reused by the statements
-        own = subject.plain_word_set(e.text)
+        own = word_set(text)
         owns.append(own)
-        stmt = _statements(f, e, d, entry_hits, scope, statements, own)
-        if entry_hits:
-            plain = _plain(e.text)
+        if spans:
+            entry_hits = _entry_hits(e, spans, scope)
+            stmt = _statements(f, e, d, entry_hits, scope, statements, own)
+            plain = _plain(text)
             for hit, ctx in entry_hits:
                 hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
-        if e.kind == "heading":
-            scope.heading_done(e, entry_hits)
-        elif e.kind != "item":
+            if heading:
+                scope.heading_done(e, entry_hits)
+            elif kind != "item":
+                scope.lead_rule = context.lead_in_rule(e)
+            continue
+        # no hit (most entries): _statements' and heading_done's questions, each asked once
+        cue = statement_cue(masked) if heading or not scope.resolves else None
+        if _solution_field(masked) or cue is not False:
+            _statements(f, e, d, [], scope, statements, own, cue)
+        if heading:
+            scope.heading_done(e, [], cue)
+        elif kind != "item":
             scope.lead_rule = context.lead_in_rule(e)
     # one count at the end: the same words in the same order as counting entry by entry
     words = Counter(chain.from_iterable(owns))
     return FileAnalysis(f.path, len(es), len(owns), dict(words), tuple(statements), tuple(hits), bool(asked),
-                        any(d.source == "mtime" for d in dates))
+                        "mtime" in map(_SOURCE, dates))
+
+
+_SOURCE = attrgetter("source")
 
 
 def _omitted(text: str) -> bool:
@@ -172,10 +188,12 @@ class _Scope:
         self.section_line = heading.start_line
         self._section_words = None
 
-    def heading_done(self, heading: Entry, entry_hits: list[tuple[Hit, context.Context]]) -> None:
+    def heading_done(self, heading: Entry, entry_hits: list[tuple[Hit, context.Context]],
+                     cue: bool | None = None) -> None:
+        """`cue`: context.is_resolution_statement(heading), when already known."""
         asserted = any(c.status == context.ASSERTED for _, c in entry_hits)
         resolved = any(c.status == context.RESOLVED for _, c in entry_hits)
-        resolves = not asserted and (resolved or context.is_resolution_statement(heading))
+        resolves = not asserted and (resolved or (context.is_resolution_statement(heading) if cue is None else cue))
         self.stack.append((heading.heading_level, context.section_rule(heading.section), resolves))
 
     @property
@@ -195,12 +213,13 @@ class _Scope:
 
 
 def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
-                scope: _Scope, out: list[resolution.Statement], own: frozenset[str]) -> int:
+                scope: _Scope, out: list[resolution.Statement], own: frozenset[str], cue: bool | None = None) -> int:
     """Record what the entry says for the resolution timeline; return its failure statement.
-    `own`: the entry's subject words."""
+    `own`: the entry's subject words; `cue`: context.is_resolution_statement(e), when known."""
     quiet = not entry_hits
     solution = quiet and _solution_field(e.masked)
-    reports = quiet and ((scope.resolves and e.kind != "heading") or context.is_resolution_statement(e))
+    reports = quiet and ((scope.resolves and e.kind != "heading")
+                         or (context.is_resolution_statement(e) if cue is None else cue))
     if quiet and not solution and not reports:   # most entries
         return -1
     asserted = [h for h, c in entry_hits if c.status == context.ASSERTED]

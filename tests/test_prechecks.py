@@ -2,6 +2,7 @@
 a pre-check never rejects a text its regex matches, and a regex-free path finds the same."""
 import re
 from itertools import chain
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -185,3 +186,43 @@ def test_without_re2_sets_the_regexes_decide(monkeypatch, name):
         e = Entry("a.md", "item", 1, 1, text, 0, "", 0, text)
         assert context.strong_resolution(e) == bool(context.STRONG_CUE.search(text))
     assert context.pattern_set(["(?<=a)b"], b"ab") is None   # RE2 refuses lookbehind
+
+
+class _NoHits:
+    rules: ClassVar[dict] = {}
+
+    def match(self, text):
+        return []
+
+
+def _statements_one_by_one(sf):
+    """analyse_file's statements for a file without hits, every question asked in full."""
+    out = []
+    scope = findings._Scope()
+    es = findings.entries.split(sf.path, sf.text)
+    for e, d in zip(es, dating.date_entries(sf.path, es, sf.mtime, None), strict=True):
+        if e.kind == "front_matter" or findings._omitted(e.text):
+            continue
+        if e.kind == "heading":
+            scope.enter(e)
+        findings._statements(sf, e, d, [], scope, out, subject.plain_word_set(e.text))
+        if e.kind == "heading":
+            scope.heading_done(e, [])
+        elif e.kind != "item":
+            scope.lead_rule = context.lead_in_rule(e)
+    return tuple(out)
+
+
+LINES = ["# Notes", "## Deploy fixed", "## Fix not yet done", "### Gateway works now ✅", "## Later",
+         "- cron job ok", "- cron job ran", "Solution: restart it", "**Fix**: pin the version",
+         "plain paragraph", "Works again after the patch", "not fixed until Monday", "[...]", "", "---"]
+
+
+@HYPO
+@given(st.lists(st.sampled_from(LINES) | texts, max_size=12))
+def test_entries_without_hits_ask_each_question_once(lines):
+    from brokenlang.models import SourceFile
+    text = "\n".join(lines)
+    sf = SourceFile("notes/2024-03-05.md", "/x/notes/2024-03-05.md", text, 1.7e9, len(text))
+    fa = findings.analyse_file(sf, _NoHits())
+    assert fa.statements == _statements_one_by_one(sf)
