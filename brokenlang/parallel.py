@@ -106,12 +106,13 @@ def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: MatcherSpe
             yield pending.popleft().get()
 
 
-def in_background(fn: Callable[[], Any], wanted: bool = True) -> Callable[[], None]:
+def in_background(fn: Callable[[], Any], wanted: bool = True, nice: int = 0) -> Callable[[], None]:
     """Start fn in a forked child (which sees this process's state as it is) and go on;
     return a function that waits for the child. fn runs here at once instead where
     there is no fork, while other threads run (a fork copies their locks), or when not
     `wanted`. What fn returns or raises in a child is lost: for work whose result is only
-    a side effect that may fail (a cache being written)."""
+    a side effect that may fail (a cache being written). `nice`: the child yields the CPU
+    to this process by that much (os.nice)."""
     if not wanted or not sys.platform.startswith("linux") or threading.active_count() > 1:
         fn()
         return _done
@@ -125,6 +126,8 @@ def in_background(fn: Callable[[], Any], wanted: bool = True) -> Callable[[], No
     if pid == 0:   # the child: no exit handler, no buffered output of the parent's
         code = 1
         try:
+            if nice:
+                os.nice(nice)
             fn()
             code = 0
         finally:

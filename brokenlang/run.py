@@ -220,7 +220,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
         # the new file values are written while the files are combined (on a large scan, by
         # a forked process on the core the combining leaves idle most of the time)
         stored = parallel.in_background(functools.partial(incremental.store_files, store, new, max_bytes),
-                                        len(new) >= BACKGROUND_MIN_FILES)
+                                        len(new) >= BACKGROUND_MIN_FILES, nice=10)
         for path in src.large:
             st = os.stat(path)
             got = parallel.stream(path, files_mod.display_path(path, os.path.realpath(options.cwd or os.getcwd())),

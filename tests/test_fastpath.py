@@ -348,6 +348,8 @@ def test_work_in_the_background_is_done_by_another_process_when_waited_for(tmp_p
     wait = parallel.in_background(record("forked"))
     wait()
     assert int((tmp_path / "forked").read_text()) != os.getpid()
+    parallel.in_background(lambda: (tmp_path / "nice").write_text(str(os.nice(0))), nice=5)()
+    assert int((tmp_path / "nice").read_text()) == min(os.nice(0) + 5, 19)
     parallel.in_background(lambda: 1 / 0)()   # a child that fails: nothing is raised here
     assert parallel.in_background(record("unwanted"), wanted=False)() is None
     assert int((tmp_path / "unwanted").read_text()) == os.getpid()
