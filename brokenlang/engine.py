@@ -59,7 +59,7 @@ GAP = " ?"   # spaCy tokens are separated by one space or nothing (longer whites
 MEMO_ENTRIES = 20_000     # repeated texts (log lines) are matched once; cleared when full
 # spaCy's string store only grows: looked at every VOCAB_CHECK_EVERY texts spaCy saw, and a
 # new one (a new UnitMatcher) once it holds more than VOCAB_MAX_STRINGS strings
-VOCAB_CHECK_EVERY, VOCAB_MAX_STRINGS = 1_000, 100_000
+VOCAB_CHECK_EVERY, VOCAB_MAX_STRINGS = 1_000, 15_000
 RE2_MAX_MEM = 64 << 20
 # every SAMPLE_EVERY-th text's atoms are counted; after FIRST_ORDERING counted texts (then
 # twice as many, up to LAST_ORDERING) each unit's conditions are tried least seen first
@@ -108,6 +108,9 @@ class Plan(NamedTuple):
 
     atoms: tuple[Atom, ...]
     units: tuple[Unit, ...]              # in matcher.UnitMatcher order
+    # per atom: (_case_blind of its regex, _commonness): computed once with the plan, as
+    # the prefilter of every process needs them ("" / empty: computed when needed)
+    traits: tuple[tuple[bool, float], ...] = ()
 
 
 def glued_pieces(spacy_version: str | None = None) -> tuple[frozenset[str], frozenset[str]]:
@@ -172,7 +175,12 @@ def derive(rules: Sequence[Rule], glued: tuple[frozenset[str], frozenset[str]] |
             squeezed = RE2_SPACE.sub("", phrase.lower())
             cond = condition([Atom(LOWER, "re", r"\s*".join(re2.escape(ch) for ch in squeezed))]) if squeezed else None
             units.append(Unit(rule.id, (cond,) if cond else ()))
-    return Plan(tuple(sorted(atoms, key=atoms.__getitem__)), tuple(units))
+    ordered = tuple(sorted(atoms, key=atoms.__getitem__))
+    return Plan(ordered, tuple(units), atom_traits(ordered))
+
+
+def atom_traits(atoms: Sequence[Atom]) -> tuple[tuple[bool, float], ...]:
+    return tuple((_case_blind(_atom_regex(a)), _commonness(a)) for a in atoms)
 
 
 def _literal_values(token: dict[str, Any], attr: str) -> list[str] | None:
@@ -345,8 +353,9 @@ class Prefilter:
         regex = {i: _atom_regex(a) for i, a in enumerate(plan.atoms) if not (a.space == LOWER and a.kind == "word")}
         lower = [i for i in regex if plan.atoms[i].space == LOWER]
         text = [i for i in regex if plan.atoms[i].space == TEXT]
-        blind = [i for i in lower if _case_blind(regex[i])]
-        seeing = [i for i in lower if not _case_blind(regex[i])]
+        traits = plan.traits if len(plan.traits) == len(plan.atoms) else atom_traits(plan.atoms)
+        blind = [i for i in lower if traits[i][0]]
+        seeing = [i for i in lower if not traits[i][0]]
         self._keyed = blind + text + seeing   # key -> atom
         key = {a: k for k, a in enumerate(self._keyed)}
         # ASCII: one set, LOWER atoms made case-blind, on the text; the others on its lowercase
@@ -359,7 +368,7 @@ class Prefilter:
         self._lower_sequence = [unit.space == LOWER for unit in plan.units]
         # each unit's conditions: the plan's anchor (its guess at the rarest) first, then
         # by guessed commonness; on a tie in counts the earlier is taken
-        weight = [_commonness(a) for a in plan.atoms]
+        weight = [w for _, w in traits]
         self._guessed = [sorted(unit.conditions, key=lambda c: (c != unit.conditions[unit.anchor],
                                                                 sum(map(weight.__getitem__, c))))
                          for unit in plan.units]
@@ -642,14 +651,16 @@ class FastMatcher:
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     return {"atoms": [list(a) for a in plan.atoms],
-            "units": [[u.rule, [list(c) for c in u.conditions], u.space, u.sequence, u.anchor] for u in plan.units]}
+            "units": [[u.rule, [list(c) for c in u.conditions], u.space, u.sequence, u.anchor] for u in plan.units],
+            "traits": [list(t) for t in plan.traits]}
 
 
 def plan_from_json(data: dict[str, Any]) -> Plan:
     atoms = tuple(Atom(str(sp), str(kind), str(v)) for sp, kind, v in data["atoms"])
     units = tuple(Unit(str(r), tuple(tuple(int(a) for a in c) for c in conds), str(sp), str(seq), int(anchor))
                   for r, conds, sp, seq, anchor in data["units"])
-    return Plan(atoms, units)
+    traits = tuple((bool(blind), float(weight)) for blind, weight in data.get("traits", ()))
+    return Plan(atoms, units, traits if len(traits) == len(atoms) else atom_traits(atoms))
 
 
 def load(pack_files: Sequence[str], store: Any = None) -> FastMatcher:
