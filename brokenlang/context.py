@@ -4,16 +4,14 @@ text, or ignored (negated, zero count, conditional, rule, quoted, topic label...
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple, cast
-
-import re2
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from .casefold import ascii_twin
 from .casefold import search as _search
 from .memo import TextMemo
 from .models import Entry, Hit
-from .saferegex import compiled, searcher
+from .saferegex import compiled, pattern_set, searcher
 
 ASSERTED = "asserted"
 RESOLVED = "resolved"
@@ -242,31 +240,6 @@ LOOKAHEAD = re.compile(r"\(\?[=!][^()]*\)")
 _SPACES = bytes(32 if chr(c).isspace() else c for c in range(256))
 
 
-def pattern_set(patterns: Sequence[str], probe: bytes) -> Callable[[bytes], Sequence[int] | None] | None:
-    """An RE2 set of the patterns: bytes -> indices of those that match somewhere in them
-    (one pass over the bytes; empty or None: none). None when RE2 cannot run it.
-
-    A set has no slower fallback: it finds nothing when its DFA cannot start, which shows
-    on any text, so `probe` (which one of the patterns must match) is tried once here.
-    Once started it never gives up (a set rebuilds its cache of states when full rather
-    than bail out for being slow), and the memory it may use is bounded."""
-    try:
-        opts = re2.Options()
-        opts.log_errors = False
-        opts.max_mem = SET_MEMORY
-        rx = re2.Set.SearchSet(opts)
-        for p in patterns:
-            rx.Add(p)
-        rx.Compile()
-    except (AttributeError, re2.error):   # an re2 without sets, or a pattern it refuses
-        return None
-    # the wrapper's own set, called without the wrapper when this re2 version has one
-    match: Callable[[bytes], Sequence[int] | None] = getattr(getattr(rx, "_set", None), "Match", None) \
-        or cast(Callable[[bytes], Sequence[int] | None], rx.Match)
-    return match if match(probe) else None
-
-
-SET_MEMORY = 8 << 20
 # None: every trigger is tried
 _TRIGGER_SET = pattern_set([_prefilter_source(t) for t in TWINS], b"fixed")
 
@@ -361,10 +334,10 @@ def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
 
 def is_resolution_statement(entry: Entry) -> bool:
     """An entry that reports a fix or success, with no failure of its own ('Gateway now running ✅')."""
-    return _resolution_statement(entry.masked)
+    return resolution_statement_text(entry.masked)
 
 
-def _resolution_statement(text: str) -> bool:
+def resolution_statement_text(text: str) -> bool:
     """is_resolution_statement of an entry whose masked text is `text`."""
     if not text.isascii():
         return _unicode_resolution[text]
@@ -374,9 +347,6 @@ def _resolution_statement(text: str) -> bool:
 
 def _unicode_resolution_statement(text: str) -> bool:
     return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text)
-
-
-resolution_statement_text = _resolution_statement
 
 
 # case-insensitive regexes, several times slower: worth keeping where log lines repeat (ASCII

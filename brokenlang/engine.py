@@ -109,7 +109,7 @@ class Plan(NamedTuple):
     atoms: tuple[Atom, ...]
     units: tuple[Unit, ...]              # in matcher.UnitMatcher order
     # per atom: (_case_blind of its regex, _commonness): computed once with the plan, as
-    # the prefilter of every process needs them ("" / empty: computed when needed)
+    # the prefilter of every process needs them (empty: computed when needed)
     traits: tuple[tuple[bool, float], ...] = ()
 
 
@@ -382,7 +382,7 @@ class Prefilter:
         """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
         encoded = text.encode()
         if text.isascii():
-            found = self._ascii.match(encoded) or self._ascii.gave_up(encoded)
+            found = self._ascii.keys_in(encoded)
             if self._seeing.patterns:
                 found += self._seeing.keys_in(encoded.lower())
         elif UNSAFE_CASE.search(text):   # UNSAFE_CASE characters are not ASCII

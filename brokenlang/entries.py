@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 
 from .models import Entry
@@ -110,12 +110,15 @@ _new = tuple.__new__
 
 
 def _entry(path: str, kind: str, text: str, lines: list[str], offs: list[int], a: int, b: int,
-           section: str, level: int = 0, masked: str | None = None) -> Entry:
-    """Entry for lines[a:b] (0-based, b exclusive)."""
+           section: str, level: int = 0, masked: str | None = None,
+           masker: Callable[[str], str] | None = None) -> Entry:
+    """Entry for lines[a:b] (0-based, b exclusive); masked as given, else by `masker`
+    (default: mask)."""
     start = offs[a]
     body = text[start:offs[b - 1] + len(lines[b - 1])]
-    return _new(Entry, (path, kind, a + 1, b, body, start, section, level,
-                        mask(body) if masked is None else masked))
+    if masked is None:
+        masked = (masker or mask)(body)
+    return _new(Entry, (path, kind, a + 1, b, body, start, section, level, masked))
 
 
 def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterator[Entry]:
@@ -251,9 +254,7 @@ def _log_records(path: str, text: str, lines: list[str], offs: list[int], a: int
             i += 1
             continue
         j = _record_end(lines, i, b)
-        start = offs[i]
-        body = text[start:offs[j - 1] + len(lines[j - 1])]
-        yield _new(Entry, (path, "log", i + 1, j, body, start, section, 0, _mask_log(body)))
+        yield _entry(path, "log", text, lines, offs, i, j, section, masker=_mask_log)
         i = j
 
 

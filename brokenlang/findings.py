@@ -88,19 +88,19 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     match, word_set, statement_cue = matcher.match, subject.plain_word_set, context.resolution_statement_text
     for e, d in zip(es, dates, strict=True):
         kind, text, masked = e.kind, e.text, e.masked
-        if kind == "front_matter" or ("[..." in text and _omitted(text)):
+        if kind == "front_matter" or _omitted(text):
             continue
         heading = kind == "heading"
         if heading:
             scope.enter(e)
         spans = match(masked)
-        # resolution.subject_words(_plain(e.text)): counted for the weights and reused by the statements
+        # resolution.subject_words(subject.plain(e.text)): counted for the weights and reused by the statements
         own = word_set(text)
         owns.append(own)
         if spans:
             entry_hits = _entry_hits(e, spans, scope)
             stmt = _statements(f, e, d, entry_hits, scope, statements, own)
-            plain = _plain(text)
+            plain = subject.plain(text)
             for hit, ctx in entry_hits:
                 hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
             if heading:
@@ -312,18 +312,6 @@ def merge_adjacent(spans: list[tuple[str, int, int]], text: str) -> list[tuple[s
                 continue
         out.append((rid, s, e))
     return out
-
-
-MARKUP = subject.MARKUP
-
-
-def _plain(text: str) -> str:
-    # four C-level scans are far cheaper than a regex pass over text that has no markup
-    if "`" in text or "*" in text or "_" in text or "~" in text:
-        return MARKUP.sub(" ", text)
-    return text
-
-
 
 
 def _local(h: _Hit, rule: Rule, seen: dict[str, int], plain: str) -> LocalHit:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from . import entries, ledger, yamlio
+from . import entries, ledger, subject, yamlio
 from .errors import UserError
 from .models import SourceFile
 
@@ -184,7 +184,7 @@ def dead_issues(issues: Sequence[ledger.Issue], files: Sequence[SourceFile], pat
     for f in files:
         for e in entries.split(f.path, f.text):
             if e.kind != "front_matter":
-                texts.append((_plain(e.text), e.section if e.kind != "heading" else "", f.path))
+                texts.append((subject.plain(e.text), e.section if e.kind != "heading" else "", f.path))
     alive: set[str] = set()
     whole = ledger.LedgerMatcher(ledger.Ledger(path, tuple(issues)))
     for text, section, where in texts:
@@ -199,7 +199,3 @@ def dead_issues(issues: Sequence[ledger.Issue], files: Sequence[SourceFile], pat
             alive.add(issue.id)
     return [Problem(path, i.line, i.id, "matches nothing in the scanned files (dead entry)")
             for i in issues if i.id not in alive]
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"[`*_~]+", " ", text)

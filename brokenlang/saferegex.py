@@ -10,8 +10,9 @@ matched with it); what that parser cannot read is left to RE2."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import re2
 
@@ -201,3 +202,30 @@ def searcher(rx: Any) -> Any:
 
 
 NULL_SPAN = (-1, -1)   # re2's span of a group (here: the whole match) that did not match
+
+
+def pattern_set(patterns: Sequence[str], probe: bytes) -> Callable[[bytes], Sequence[int] | None] | None:
+    """An RE2 set of the patterns: bytes -> indices of those that match somewhere in them
+    (one pass over the bytes; empty or None: none). None when RE2 cannot run it.
+
+    A set has no slower fallback: it finds nothing when its DFA cannot start, which shows
+    on any text, so `probe` (which one of the patterns must match) is tried once here.
+    Once started it never gives up (a set rebuilds its cache of states when full rather
+    than bail out for being slow), and the memory it may use is bounded."""
+    try:
+        opts = re2.Options()
+        opts.log_errors = False
+        opts.max_mem = SET_MEMORY
+        rx = re2.Set.SearchSet(opts)
+        for p in patterns:
+            rx.Add(p)
+        rx.Compile()
+    except (AttributeError, re2.error):   # an re2 without sets, or a pattern it refuses
+        return None
+    # the wrapper's own set, called without the wrapper when this re2 version has one
+    match: Callable[[bytes], Sequence[int] | None] = getattr(getattr(rx, "_set", None), "Match", None) \
+        or cast(Callable[[bytes], Sequence[int] | None], rx.Match)
+    return match if match(probe) else None
+
+
+SET_MEMORY = 8 << 20

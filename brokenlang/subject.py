@@ -67,14 +67,22 @@ _text_words = TextMemo(_words)
 
 
 def plain_words(text: str) -> tuple[str, ...]:
-    """words(MARKUP.sub(" ", text)): the subject words of text read without its markup."""
+    """words(plain(text)): the subject words of text read without its markup."""
     return _plain_text_words[text]   # memoised: the pieces of an entry around its hits repeat
 
 
 def _plain_words(text: str) -> tuple[str, ...]:
     if text.isascii():
         return _ascii_words(text, _PLAIN_RUN_BYTES)
-    return _words(MARKUP.sub(" ", text) if "`" in text or "*" in text or "_" in text or "~" in text else text)
+    return _words(plain(text))
+
+
+def plain(text: str) -> str:
+    """The text without its markup (`*_~ and backticks, each run made one space)."""
+    # four C-level scans are far cheaper than a regex pass over text that has no markup
+    if "`" in text or "*" in text or "_" in text or "~" in text:
+        return MARKUP.sub(" ", text)
+    return text
 
 
 _plain_text_words = TextMemo(_plain_words)

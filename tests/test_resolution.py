@@ -58,6 +58,6 @@ def test_resolution_by_text(tmp_path, files, path, line, state):
 def test_plain_is_the_markup_substitution(text):
     import re
 
-    from brokenlang import findings
+    from brokenlang import subject
 
-    assert findings._plain(text) == re.sub(r"[`*_~]+", " ", text)
+    assert subject.plain(text) == re.sub(r"[`*_~]+", " ", text)
