@@ -119,31 +119,11 @@ _RUN_BYTES = _run_table("abcdefghijklmnopqrstuvwxyz0123456789_./+-")
 _PLAIN_RUN_BYTES = _run_table("abcdefghijklmnopqrstuvwxyz0123456789./+-")
 
 
-class _WordMemo(dict[str, tuple[str, ...]]):
-    """raw word -> _word(raw), computed on first use (a text has many words, few new ones)."""
-
-    def __missing__(self, raw: str) -> tuple[str, ...]:
-        got = _word(raw)
-        if len(self) >= MEMO_WORDS:
-            self.clear()
-        self[raw] = got
-        return got
-
-
-class _RunMemo(dict[bytes, tuple[str, ...]]):
-    """run of word bytes (see _ascii_words) -> _word(run), computed on first use."""
-
-    def __missing__(self, run: bytes) -> tuple[str, ...]:
-        got = _word(run.decode("ascii"))
-        if len(self) >= MEMO_WORDS:
-            self.clear()
-        self[run] = got
-        return got
-
-
 MEMO_WORDS = 200_000
-_MEMO = _WordMemo()
-_RUNS = _RunMemo()
+# raw word -> _word(raw), computed on first use (a text has many words, few new ones); and
+# the same for a run of word bytes (see _ascii_words); through a lambda, as _word comes below
+_MEMO: TextMemo[str, tuple[str, ...]] = TextMemo(lambda raw: _word(raw), MEMO_WORDS, 1 << 62)
+_RUNS: TextMemo[bytes, tuple[str, ...]] = TextMemo(lambda run: _word(run.decode("ascii")), MEMO_WORDS, 1 << 62)
 SEPARATORS = re.compile(r"[-_/.]+")
 
 
