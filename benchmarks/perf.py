@@ -9,9 +9,11 @@ Sections (all figures are wall time on this machine, medians where repeated):
 
 * scan: `brokenlang scan` of a generated mixed corpus (benchmarks/corpus.py: daily
   notes, MEMORY.md, topic notes, logs; a few % failure language) with an empty cache,
-  again unchanged (the cache), and with --no-cache; `rg` and `grep -E` with the trigger
-  vocabulary of the packs (every literal the rules name, derived from them) and
-  `proselint` on the same files, as MB/s and as ratios; where the time of a scan goes.
+  again unchanged (the cache), and with --no-cache; `rg` with the trigger vocabulary of
+  the packs (the words of each pattern's anchor condition, derived from the rules: the
+  reference of the 10x target) and with every literal they name, `grep -E` with the
+  latter, and `proselint` on the same files, as MB/s and as ratios; where the time of a
+  scan goes.
 * hook: `brokenlang hook NOTE` on a 5 KB daily note with and without failure language,
   in a small memory folder, the note changed before each run (as in a commit).
 * watch: benchmarks/watch_latency.py (change-to-report latency of a warm watcher).
@@ -101,7 +103,8 @@ def verdict(ok: bool) -> str:
 
 
 def trigger_words(path: Path) -> int:
-    """Every literal the packs name (the engine's word atoms and phrases), one per line."""
+    """Every literal the packs name (the engine's word atoms and phrases), one per line:
+    function words and digits too ('a', 'it', '1'), so most lines hold one."""
     from brokenlang import engine, patterns
 
     rules = patterns.load_packs()
@@ -119,6 +122,50 @@ def trigger_words(path: Path) -> int:
     return len(words)
 
 
+def anchor_words(path: Path) -> tuple[int, int, int]:
+    """The trigger vocabulary proper: for each token pattern and phrase of the packs, the
+    words of one condition every match of it needs (the engine's anchor, its guess at
+    the rarest; another all-word condition where the anchor has a regex), one per line.
+    Returns (words, patterns covered, patterns whose every condition has a regex: those
+    are not covered, so rg does a little less than a full prefilter)."""
+    from brokenlang import engine, patterns
+
+    plan = engine.derive(patterns.load_packs())
+    words: set[str] = set()
+    covered = uncovered = 0
+    for unit in plan.units:
+        plain = [c for c in unit.conditions if all(plan.atoms[a].kind == "word" for a in c)]
+        if not plain:
+            uncovered += 1
+            continue
+        anchor = unit.conditions[unit.anchor] if unit.conditions[unit.anchor] in plain else plain[0]
+        words.update(plan.atoms[a].value for a in anchor)
+        covered += 1
+    path.write_text("\n".join(sorted(words)) + "\n", encoding="utf-8")
+    return len(words), covered, uncovered
+
+
+def rg_time(rg: str, ws: Path, words: Path) -> tuple[float, str]:
+    """rg at its best on this list: the faster of Unicode and ASCII (`--no-unicode`, the
+    ASCII words only) case-blind whole-word search, each the median of 3 runs."""
+    best = (0.0, "")
+    for unicode in (True, False):
+        listed = words
+        if not unicode:
+            listed = words.with_suffix(".ascii.txt")
+            listed.write_text("".join(w for w in words.read_text(encoding="utf-8").splitlines(keepends=True)
+                                      if w.isascii()), encoding="utf-8")
+        args = [rg, "--no-ignore", "--hidden", *([] if unicode else ["--no-unicode"]), "-i", "-F", "-w", "-c",
+                "-f", str(listed), "."]
+        runs = [timed(args, cwd=ws, stdout=subprocess.PIPE) for _ in range(3)]
+        if any(p.returncode not in (0, 1) for _, p in runs):
+            continue
+        t = statistics.median(t for t, _ in runs)
+        if not best[1] or t < best[0]:
+            best = (t, "Unicode" if unicode else "--no-unicode")
+    return best
+
+
 # -- scan ------------------------------------------------------------------------------------
 
 def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -> None:
@@ -132,6 +179,8 @@ def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -
     print(f"\n== scan: {nbytes / 1e6:.1f} MB in {nfiles} files (markdown and logs) ==")
     words = work / "triggers.txt"
     n_words = trigger_words(words)
+    anchors = work / "anchors.txt"
+    n_anchors, covered, uncovered = anchor_words(anchors)
     cache = work / "cache-scan"
     shutil.rmtree(cache, ignore_errors=True)
     env = {"BROKENLANG_CACHE_DIR": str(cache)}
@@ -147,10 +196,10 @@ def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -
     same = all(json.loads(p2.stdout)["findings"] == json.loads(p.stdout)["findings"] for _, p2 in rescans)
     nocache, _ = timed(brokenlang(*args, "--no-cache"), cwd=ws)
     rg = shutil.which("rg")
-    # every file (no ignore rules), Unicode on: rg refuses some trigger words without it
-    rg_args = ["--no-ignore", "--hidden", "-i", "-F", "-w", "-c", "-f", str(words), "."]
-    rg_t, rg_p = timed([rg, *rg_args], cwd=ws, stdout=subprocess.PIPE) if rg else (0.0, None)
-    if rg_p is not None and rg_p.returncode not in (0, 1):
+    # every file (no ignore rules); the trigger vocabulary (anchors) is the reference
+    rg_t, rg_how = rg_time(rg, ws, anchors) if rg else (0.0, "")
+    all_t, all_how = rg_time(rg, ws, words) if rg else (0.0, "")
+    if rg and not (rg_how and all_how):
         print("  rg failed; its time is not shown")
         rg = None
     grep_t, _ = timed(["grep", "-r", "-E", "-i", "-w", "-c", "-f", str(words), "."], cwd=ws, env={"LC_ALL": "C"})
@@ -161,8 +210,15 @@ def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -
     print(f"  brokenlang re-scan, unchanged    {warm:8.2f}s {mbs(nbytes, warm)}   (cache, median of 3; "
           f"same findings: {same})")
     if rg:
-        print(f"  rg -i -F -w, {n_words} trigger words  {rg_t:8.2f}s {mbs(nbytes, rg_t)}   "
-              f"brokenlang/rg = {cold / rg_t:.0f}x (empty cache), {warm / rg_t:.0f}x (re-scan)")
+        print(f"  rg -i -F -w, {n_anchors} trigger words {rg_t:8.2f}s {mbs(nbytes, rg_t)}   "
+              f"brokenlang/rg = {cold / rg_t:.1f}x (empty cache), {nocache / rg_t:.1f}x (--no-cache), "
+              f"{warm / rg_t:.1f}x (re-scan)")
+        print(f"    (the words of each pattern's anchor condition: {covered} patterns; {uncovered} whose every "
+              f"condition has a regex are left out; rg {rg_how}, median of 3)")
+        print(f"  rg -i -F -w, {n_words} literals    {all_t:8.2f}s {mbs(nbytes, all_t)}   "
+              f"brokenlang/rg = {cold / all_t:.1f}x (empty cache)")
+        print(f"    (every literal the packs name, function words and digits too: most lines hold one, "
+              f"which puts rg on its slow path; rg {all_how})")
     print(f"  grep -E -i -w (LC_ALL=C)         {grep_t:8.2f}s {mbs(nbytes, grep_t)}   "
           f"brokenlang/grep = {cold / grep_t:.0f}x")
     if prose_t:
@@ -170,7 +226,7 @@ def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -
         print(f"  proselint on {prose_bytes / 1e6:.2f} MB of it (markdown) {prose_t:5.2f}s "
               f"{mbs(prose_bytes, prose_t)}   brokenlang runs at {ratio:.1f}x its speed")
     rate = nbytes / 1e6 / cold
-    vs_rg = f"; <= {TARGETS['rg_ratio']:g}x rg: {cold / rg_t:.0f}x, {verdict(cold / rg_t <= TARGETS['rg_ratio'])}"
+    vs_rg = f"; <= {TARGETS['rg_ratio']:g}x rg: {cold / rg_t:.1f}x, {verdict(cold / rg_t <= TARGETS['rg_ratio'])}"
     print(f"  target >= {TARGETS['scan_mbs']:g} MB/s end to end: {rate:.2f} MB/s, "
           f"{verdict(rate >= TARGETS['scan_mbs'])}{vs_rg if rg else ''}")
     at = "" if mb >= 100 else f" (at {mb:g} MB; the target is for 100 MB)"
