@@ -28,6 +28,20 @@ def _t(category: str, direction: str, pattern: str, scope: int) -> Trigger:
     return Trigger(category, direction, re.compile(pattern, re.I), scope)
 
 
+# 'OOM gone', 'the errors went away': the failure itself went away. Not any thing that is
+# gone: 'the config file is gone' and 'server has gone away' are failures.
+_GONE = (r"(?:errors?|oom|ooms|crash(?:es)?|warnings?|timeouts?|failures?|exceptions?|bugs?|issues?|problems?"
+         r"|glitch(?:es)?|flakiness|[45]\d\ds) (?:(?:are|is|now|all|completely|has|have|had|finally|just) )*"
+         r"(?:gone|went away|gone away)")
+# 'bot posting again', 'events syncing normally', 'transcription completes now': a thing
+# doing its work again. Only verbs of a state, not of an action one may simply repeat
+# ('deploying again', 'runs again at 5').
+_DOING = (r"(?:syncs|syncing|posts|posting|sends|sending|completes|connects|delivers|delivering|uploads|uploading"
+          r"|streams|streaming|renders|rendering|publishes|publishing|loads|loading|responds|replies|replying)")
+_DOING_AGAIN = _DOING + r" (?:now|again)"
+_DOING_FINE = _DOING + r" (?:fine|normally|properly|correctly|as expected)"
+
+
 # Order does not matter; categories are resolved by PRIORITY below.
 TRIGGERS: tuple[Trigger, ...] = (
     # pseudo-triggers: look like a trigger but are not one ("fix needed", "not only")
@@ -37,12 +51,16 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|possible (?:fix|fixes|solutions?)|potential (?:fix|fixes)|will (?:fix|resolve)|should (?:fix|resolve)"
        r"|fix (?:it|this) (?:later|tomorrow)|no fix|without (?:a )?fix|not only|no doubt|no matter|nothing but"
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"
-       r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails))\b", 0),
+       r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
+       r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
+       r" (?:now|again))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
        r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
-       r"|sorted out|cleared up|went away|gone away|is gone|are gone|was (?:fixed|resolved)|until (?:the|we|i|it)"
+       r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
+       r"|(?:all )?(?:fine|good|ok|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again|" + _GONE
+       + "|" + _DOING_AGAIN +
        r"|fixes"
        r"|previously|used to|formerly)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
@@ -360,14 +378,17 @@ RESOLUTION_CUE = re.compile(
     r"|back to normal|works|working|worked|now running|running again|confirmed|authenticated|installed"
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
-    r"|available|loaded|ok)\b|✅", re.I)
+    r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
+    r"|r[au]n(?:s|ning)? clean|clean now|no more errors|stable (?:since|for)|" + _GONE + "|" + _DOING_AGAIN
+    + "|" + _DOING_FINE + r")\b|✅", re.I)
 PSEUDO = _trigger("pseudo", "both")
 # cues that say a failure went away, as opposed to ones that only say something went well
 STRONG_CUE = re.compile(
     r"\b(?:fixed|fixes|resolved|resolve|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
     r"|succeeded|successfully|breakthrough|unblocked|no longer|back online|back up|back to normal|works"
     r"|working|worked|now running|running again|authenticated|reinstalled|passes again|green again"
-    r"|up and running|re-?enabled|reconnected|responsive again|responding again)\b", re.I)
+    r"|up and running|re-?enabled|reconnected|responsive again|responding again|(?:fine|good|ok|okay) now"
+    r"|stable again|(?:re)?connect(?:ed|ing|s) again|no more errors|" + _GONE + "|" + _DOING_AGAIN + r")\b", re.I)
 
 
 RESOLUTION_CUE_TWIN = ascii_twin(RESOLUTION_CUE)

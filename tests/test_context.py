@@ -59,6 +59,16 @@ def ctx(text, hit, path="notes.md"):
     ("4. ~~**Uploads**: large files were failing~~", "failing", "resolved"),
     ("- [x] deploy failed on staging, rolled back", "deploy failed", "resolved"),
     ("- [ ] deploy failed on staging, roll back", "deploy failed", "asserted"),
+    ("- export ran with the streaming writer, OOM gone", "OOM", "resolved"),
+    ("- the webhook errors are all gone since the new token", "webhook errors", "resolved"),
+    ("- relay was dropping messages, fine now", "dropping messages", "resolved"),
+    ("- VPN tunnel kept failing, connected again after the reboot", "failing", "resolved"),
+    ("- VPN tunnel disconnected again", "disconnected", "asserted"),
+    ("- the config file is gone", "config file is gone", "asserted"),   # a failure, not its end
+    ("- MySQL server has gone away during the import", "server has gone away", "asserted"),
+    ("- flaky 502s from the proxy, the errors went away after the upgrade", "502s", "resolved"),
+    ("- new token, bot posting again; 401s are gone", "401s", "resolved"),
+    ("- sync errors, not fine now either", "sync errors", "asserted"),
     # pseudo triggers are not resolutions
     ("- **Fix needed**: parser fails on null content", "fails", "asserted"),
     ("- timeout issue — still unfixed", "timeout issue", "asserted"),
@@ -93,6 +103,19 @@ def test_table_row_label_is_ignored():
     ("## GitHub Authenticated", True),
     ("- **Fix needed**: change the struct", False),
     ("- Pat needs to complete OAuth from a browser", False),
+    ("- nightly-export ran clean after the streaming writer landed", True),
+    ("- Browser relay connected again after the Chrome restart", True),
+    ("- OOM gone since the memory limit went up", True),
+    ("- pulled and pushed, fine now", True),
+    ("- the export isn't fine now", False),
+    ("- VPN disconnected again", False),
+    ("- Telegram: new token from Sam, bot posting again", True),
+    ("- Calendar quota reset overnight, events syncing normally", True),
+    ("- split the audio; transcription completes now", True),
+    ("- Gateway stable since yesterday's restart", True),
+    ("- deploying again after lunch", False),   # an action repeated, not a thing working again
+    ("- the nightly job runs again at 5", False),
+    ("- the config file is gone", False),
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)
