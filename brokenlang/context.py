@@ -38,6 +38,9 @@ _GONE = (r"(?:errors?|oom|ooms|crash(?:es)?|warnings?|timeouts?|failures?|except
 # ('deploying again', 'runs again at 5').
 _DOING = (r"(?:syncs|syncing|posts|posting|sends|sending|completes|connects|delivers|delivering|uploads|uploading"
           r"|streams|streaming|renders|rendering|publishes|publishing|loads|loading|responds|replies|replying)")
+# 'no more JSONDecodeError in the logs': a failure that stopped (not 'no more credits')
+_NO_MORE = (r"no more (?:\w+ )?(?:errors?|crash(?:es)?|timeouts?|failures?|exceptions?|warnings?|ooms?|[45]\d\ds?"
+            r"|\w+(?:error|exception)s?)")
 _DOING_AGAIN = _DOING + r" (?:now|again)"
 _DOING_FINE = _DOING + r" (?:fine|normally|properly|correctly|as expected)"
 
@@ -53,7 +56,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
-       r" (?:now|again))\b", 0),
+       r" (?:now|again)|(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly)\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
        r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
@@ -379,7 +382,7 @@ RESOLUTION_CUE = re.compile(
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
-    r"|r[au]n(?:s|ning)? clean|clean now|no more errors|stable (?:since|for)|" + _GONE + "|" + _DOING_AGAIN
+    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN
     + "|" + _DOING_FINE + r")\b|✅", re.I)
 PSEUDO = _trigger("pseudo", "both")
 # cues that say a failure went away, as opposed to ones that only say something went well
@@ -388,7 +391,8 @@ STRONG_CUE = re.compile(
     r"|succeeded|successfully|breakthrough|unblocked|no longer|back online|back up|back to normal|works"
     r"|working|worked|now running|running again|authenticated|reinstalled|passes again|green again"
     r"|up and running|re-?enabled|reconnected|responsive again|responding again|(?:fine|good|ok|okay) now"
-    r"|stable again|(?:re)?connect(?:ed|ing|s) again|no more errors|" + _GONE + "|" + _DOING_AGAIN + r")\b", re.I)
+    r"|stable again|(?:re)?connect(?:ed|ing|s) again|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN
+    + r")\b", re.I)
 
 
 RESOLUTION_CUE_TWIN = ascii_twin(RESOLUTION_CUE)
@@ -422,7 +426,8 @@ def lead_in_rule(entry: Entry) -> bool:
 
 SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
                           r"|principles?|lessons?(?: learned)?|best practices?|checklist|instructions?|how to"
-                          r"|what to|do'?s and don'?ts|conventions?|prevention)\b", re.I)
+                          r"|what to|do'?s and don'?ts|conventions?|prevention|glossary|definitions?"
+                          r"|terminology|vocabulary)\b", re.I)
 SECTION_RULE_TWIN = ascii_twin(SECTION_RULE)
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from brokenlang.context import classify, is_resolution_statement, lead_in_rule
+from brokenlang.context import classify, is_resolution_statement, lead_in_rule, section_rule
 from brokenlang.entries import split
 from brokenlang.models import Hit
 
@@ -93,6 +93,16 @@ def test_headings(text, hit, expected):
     assert ctx(text, hit) == expected
 
 
+def test_a_glossary_defines_words_it_reports_nothing(tmp_path: Path) -> None:
+    import brokenlang
+
+    line = '- "Flaky": a test that fails intermittently without code changes.\n'
+    (tmp_path / "AGENTS.md").write_text("## Glossary\n\n" + line + "\n## Today\n\n" + line)
+    found = brokenlang.scan_paths([str(tmp_path)], cwd=str(tmp_path), git_dates=False, cache=False)
+    assert [f.line for f in found] == [7]   # the same words outside the glossary are reported
+    assert section_rule("Definitions") and section_rule("Terminology") and not section_rule("Deploy failures")
+
+
 def test_table_row_label_is_ignored():
     assert ctx("| Errors | 18 | 0 |", "Errors") == "ignored:table label"
 
@@ -115,6 +125,12 @@ def test_table_row_label_is_ignored():
     ("- Gateway stable since yesterday's restart", True),
     ("- deploying again after lunch", False),   # an action repeated, not a thing working again
     ("- the nightly job runs again at 5", False),
+    ("- dropped the half-created table and re-ran; migration applied cleanly", True),
+    ("- the patch did not apply cleanly", False),
+    ("- the worker didn't exit cleanly", False),
+    ("- worker now skips empty bodies; no more JSONDecodeError in the logs", True),
+    ("- no more timeouts since the pool was resized", True),
+    ("- no more credits on the OpenAI account", False),
     ("- the config file is gone", False),
 ])
 def test_resolution_statements(text, expected):
