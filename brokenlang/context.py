@@ -45,6 +45,23 @@ _DOING_AGAIN = _DOING + r" (?:now|again)"
 _DOING_FINE = _DOING + r" (?:fine|normally|properly|correctly|as expected)"
 
 
+DOING_CUE = re.compile(r"\b(?:" + _DOING_AGAIN + "|" + _DOING_FINE + r")\b", re.I)
+DOING_CUE_TWIN = ascii_twin(DOING_CUE)
+
+
+def without_doing_cue(text: str, words: frozenset[str]) -> frozenset[str]:
+    """The subject words of a resolution statement (`words`: those of `text`) without the
+    verb of a cue like 'posting again': like 'works' in 'works again' it says that the
+    thing works, not what it is ('Discord bot posting again' is not about Slack's
+    'bot can't post')."""
+    from .subject import plain_word_set
+
+    if text.isascii():   # RE2 on the lowercase, as the other cues (subject words are lowercase)
+        low = text.lower()
+        return plain_word_set(DOING_CUE_TWIN.sub(" ", low)) if _DOING_RE2(low.encode()) else words
+    return plain_word_set(DOING_CUE.sub(" ", text)) if DOING_CUE.search(text) else words
+
+
 # Order does not matter; categories are resolved by PRIORITY below.
 TRIGGERS: tuple[Trigger, ...] = (
     # pseudo-triggers: look like a trigger but are not one ("fix needed", "not only")
@@ -401,6 +418,8 @@ STRONG_CUE_TWIN = ascii_twin(STRONG_CUE)
 # RESOLUTION_CUE_TWIN in RE2, several times faster; on ASCII text both \b are ASCII word boundaries,
 # and the pattern has no lookaround or backreference, so both find a match in the same texts
 _RESOLUTION_CUE_RE2: Callable[[bytes], bool] = searcher(compiled(RESOLUTION_CUE_TWIN.pattern))
+# as _RESOLUTION_CUE_RE2: on ASCII the same \b, and no lookaround
+_DOING_RE2: Callable[[bytes], bool] = searcher(compiled(DOING_CUE_TWIN.pattern))
 # the same question to a set of the one pattern: a set only says whether, never where, which
 # is quicker; the same RE2 semantics, so the same answer
 _CUE_SET = pattern_set([RESOLUTION_CUE_TWIN.pattern], b"fixed")

@@ -243,7 +243,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
                                         section=scope.section_line, solution=True))
         return -1
     if resolved or reports:
-        add(True, _clause_words(e, resolved) if both else own)
+        add(True, _clause_words(e, resolved) if both else context.without_doing_cue(e.text, own))
     if asserted:
         words = _clause_words(e, asserted) if both else own
         fail_stmt = add(False, words, _focus(e, asserted))

@@ -22,6 +22,8 @@ PIECES = [
     "[...]", "[... 3 lines]", "deploy", "failed", "a_b", "x.y/z", "re-enabled", "ok", "K", "İ", "ı", "é",
     " ", "  ", "\t", "\n", "\r\n", "\r", "\v", "\x1c", "\x85", "\u3000", "\u00a0", "-", "*", "**", "_", "~~",
     "`", "[", "]", "(", ")", ">", "#", "+", "•", ".", ":", ";", "|", "٣", "１", "'", "’", "%",
+    "posting", "Syncs", "again", "normally", "as expected", "OOM gone", "401s", "are gone", "no more",
+    "JSONDecodeError", "cleanly", "fine now", "ſyncing",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join) | st.text(max_size=40)
 HYPO = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -103,6 +105,14 @@ def test_resolution_cue_set_is_the_regex(text):
         assert bool(context._resolution_cue(low.encode())) == bool(context.RESOLUTION_CUE_TWIN.search(low))
     expected = bool(context.RESOLUTION_CUE.search(text)) and not context.PSEUDO.search(text)
     assert context.resolution_statement_text(text) == expected
+
+
+@HYPO
+@given(texts)
+def test_doing_cue_words_by_re2_are_the_regex(text):
+    words = subject.plain_word_set(text)
+    expected = subject.plain_word_set(context.DOING_CUE.sub(" ", text)) if context.DOING_CUE.search(text) else words
+    assert context.without_doing_cue(text, words) == expected
 
 
 @HYPO

@@ -38,6 +38,22 @@ CASES = [
      {"notes/debugging.md": "## VPN (2026-02-22)\n**Problem:** Maps blocked from Mac (VPN)\n"
                             "**Solution:** parse only from the server\n"},
      "notes/debugging.md", 2, "open"),
+    ("a thing doing its work again resolves its own failure",
+     {"memory/2026-12-04.md": "# 2026-12-04\n\n- 09:00 Slack bot can't post to #ops (403 Forbidden)\n"
+                              "- 10:00 Slack bot posting again after the token rotation\n"},
+     "memory/2026-12-04.md", 3, "stale"),
+    ("... not another thing's: the verb of 'posting again' names no subject",
+     {"memory/2026-12-04.md": "# 2026-12-04\n\n- 09:00 Slack bot can't post to #ops (403 Forbidden)\n"
+                              "- 10:00 Discord bot posting again after the token rotation\n"},
+     "memory/2026-12-04.md", 3, "open"),
+    ("... nor 'sending normally' of other mail",
+     {"memory/2026-12-04.md": "# 2026-12-04\n\n- 09:30 Email digest failed to send: SMTP timeout\n"
+                              "- 10:30 Newsletter emails sending normally\n"},
+     "memory/2026-12-04.md", 3, "open"),
+    ("a failure that is gone, a day later",
+     {"memory/2026-11-28.md": "# 2026-11-28\n\n- 08:10 Telegram bot token expired: sends return 401 Unauthorized\n",
+      "memory/2026-11-29.md": "# 2026-11-29\n\n- Telegram: new token from Sam, bot posting again. 401s are gone.\n"},
+     "memory/2026-11-28.md", 3, "stale"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
