@@ -73,7 +73,10 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
-       r" (?:now|again)|(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly)\b", 0),
+       r" (?:now|again)|(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly"
+       # a success with a failure after 'but': 'tests passed locally but fail on CI'
+       r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
+       r"|time[sd]? out|timing out|stuck|down|missing|not))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
        r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
@@ -399,7 +402,10 @@ RESOLUTION_CUE = re.compile(
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
-    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN
+    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)"
+    r"|(?:returns?|returning|returned|answers?|answering|responds? with|responded with) (?:an? |http |status )?2\d\d"
+    r"|(?:tests?|checks?|specs?|suite|ci|build|pipeline) pass|behav(?:es|ing) (?:now|again|normally|correctly|properly)"
+    r"|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN
     + "|" + _DOING_FINE + r")\b|✅", re.I)
 PSEUDO = _trigger("pseudo", "both")
 # cues that say a failure went away, as opposed to ones that only say something went well

@@ -131,6 +131,12 @@ def test_table_row_label_is_ignored():
     ("- worker now skips empty bodies; no more JSONDecodeError in the logs", True),
     ("- no more timeouts since the pool was resized", True),
     ("- no more credits on the OpenAI account", False),
+    ("- /orders API returns 200 now", True),
+    ("- all tests pass", True),
+    ("- the site is live again", True),
+    ("- checkout tests passed locally but fail on CI", False),   # the failure after 'but' stands
+    ("- login works, but not for SSO users", False),
+    ("- API returned 2000 rows", False),
     ("- the config file is gone", False),
 ])
 def test_resolution_statements(text, expected):

@@ -54,6 +54,10 @@ CASES = [
      {"memory/2026-11-28.md": "# 2026-11-28\n\n- 08:10 Telegram bot token expired: sends return 401 Unauthorized\n",
       "memory/2026-11-29.md": "# 2026-11-29\n\n- Telegram: new token from Sam, bot posting again. 401s are gone.\n"},
      "memory/2026-11-28.md", 3, "stale"),
+    ("a success with a failure after 'but' resolves nothing",
+     {"memory/2026-12-05.md": "# 2026-12-05\n\n- 09:00 checkout tests fail on CI with a timeout\n"
+                              "- 10:00 checkout tests passed locally but fail on CI\n"},
+     "memory/2026-12-05.md", 3, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
