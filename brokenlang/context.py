@@ -160,6 +160,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     before, after = text[:hit.start], text[hit.end:]
     if SLASH_PAIR.search(before[-12:]) or SLASH_PAIR.search(after[:12]):
         return Context("ignored", "template field")
+    if _quoted_name(before, after):
+        return Context("ignored", "quoted")
     if _struck(entry.text, hit) or DONE_BOX.match(entry.text):
         return Context(RESOLVED, None)  # ~~struck through~~ or a ticked task: no longer true
     found = _triggers(text, hit)
@@ -179,6 +181,32 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     if (under_lead_in or in_rule_section) and not _has_timestamp(text):
         return Context("ignored", "rule")
     return Context(ASSERTED, None)
+
+
+# what a quoted phrase names: the '"failed payments" dashboard' is a dashboard, not a failure
+NAME_NOUNS = re.compile(
+    r"^[\s*_]*(?:dashboards?|reports?|labels?|tags?|tabs?|pages?|views?|channels?|folders?|columns?|filters?"
+    r"|queues?|categor(?:y|ies)|templates?|sections?|headings?|buttons?|lists?|metrics?|alerts?|panels?|boards?"
+    r"|widgets?|fields?|emails? template|playbooks?|runbooks?|docs?|articles?|tickets? type|states?)\b", re.I)
+QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+
+
+def _quoted_name(before: str, after: str) -> bool:
+    """Is the hit inside a quoted phrase on its line that names the thing after it?"""
+    line_before = before[before.rfind("\n") + 1:]
+    for i in range(len(line_before) - 1, -1, -1):
+        close = QUOTES.get(line_before[i])
+        if close is None:
+            continue
+        if line_before[i] == "'" and i > 0 and line_before[i - 1].isalnum():
+            continue   # an apostrophe ("can't"), not a quote
+        if close == line_before[i] and line_before.count(close, 0, i) % 2:
+            return False   # a closing quote: the hit is after the quoted phrase, not in it
+        end = after.find(close)
+        if end < 0 or "\n" in after[:end]:
+            return False
+        return bool(NAME_NOUNS.match(after[end + 1:]))
+    return False
 
 
 _REASON = {"negated": "negated", "dismissed": "dismissed", "metric": "metric", "zero": "zero count",
@@ -332,6 +360,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
             elif _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
                 found.add(trig.category)
     rest = text[hit.end:]
+    if HANDLED_BACK.match(rest) and not _has_timestamp(text):
+        found.add("conditional")
     if METRIC_BACK.match(rest):
         found.add("metric")
     if "zero" not in found and ZERO_BACK.match(rest):
@@ -346,6 +376,10 @@ def _trigger(category: str, direction: str) -> re.Pattern[str]:
 
 
 METRIC_BACK = _trigger("metric", "backward")
+# designed handling said of the failure after it: 'broken links are checked weekly by lychee',
+# 'timeouts get retried twice' (not 'errors are logged': that may be what one sees now)
+HANDLED_BACK = re.compile(r"^[^.;:!?\n]{0,40}?\b(?:are|is|get|gets) (?:\w+ )?(?:checked|monitored|caught|handled"
+                          r"|retried|validated|scanned|swallowed|suppressed|filtered|deduplicated|re-?queued)\b", re.I)
 ZERO_BACK = _trigger("zero", "backward")
 CONDITIONAL_BACK = _trigger("conditional", "backward")
 

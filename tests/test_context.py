@@ -33,6 +33,10 @@ def ctx(text, hit, path="notes.md"):
     ("- Gateway unreachable. Not a service issue for the DB though", "Gateway unreachable", "asserted"),
     ("- The budget is down to $120 for March", "budget is down", "ignored:metric"),
     ("- Added retries for timeouts in the fetcher", "timeouts", "ignored:conditional"),
+    ("- Broken links in the docs are checked weekly by lychee", "Broken links", "ignored:conditional"),
+    ("- Timeouts from the payment API get retried twice", "Timeouts", "ignored:conditional"),
+    ("- 09:00 Timeouts from the payment API get retried twice, then fail", "Timeouts", "asserted"),
+    ("- Connection errors are logged in the console when I click save", "Connection errors", "asserted"),
     ("- Errors in group chats: stay quiet unless mentioned", "Errors", "ignored:rule"),
     # zero counts
     ("- **118 applied, 0 skipped, 0 errors**", "errors", "ignored:zero count"),
@@ -77,6 +81,13 @@ def ctx(text, hit, path="notes.md"):
     ('- If blocked, notify Ross: "the Spotify API is down"', "is down", "ignored:quoted"),
     ('- Prompt says "report every failure twice"', "failure", "ignored:quoted"),
     ("- Graders run and results (PASS/FAIL): n/a", "FAIL", "ignored:template field"),
+    # a quoted phrase that names a thing
+    ('- The "failed payments" dashboard shows declined cards', "failed payments", "ignored:quoted"),
+    ("- moved it to the “broken builds” channel", "broken builds", "ignored:quoted"),
+    ('- deploy said "done" but the "failed payments" job crashed', "crashed", "asserted"),
+    ('- the "sync" job failed again', "failed again", "asserted"),
+    ('- status: "failed"', "failed", "asserted"),
+    ("- it's broken, the 'retry' tab too", "broken", "asserted"),
 ])
 def test_context_table(text, hit, expected):
     assert ctx(text, hit) == expected
