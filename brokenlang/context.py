@@ -75,6 +75,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
        r" (?:now|again)|(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly"
        # a success with a failure after 'but': 'tests passed locally but fail on CI'
+       r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
        r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
        r"|time[sd]? out|timing out|stuck|down|missing|not))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
@@ -436,7 +437,7 @@ RESOLUTION_CUE = re.compile(
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
-    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)"
+    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)|resumed"
     r"|(?:returns?|returning|returned|answers?|answering|responds? with|responded with) (?:an? |http |status )?2\d\d"
     r"|(?:tests?|checks?|specs?|suite|ci|build|pipeline) pass|behav(?:es|ing) (?:now|again|normally|correctly|properly)"
     r"|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN

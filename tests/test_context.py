@@ -145,6 +145,8 @@ def test_table_row_label_is_ignored():
     ("- /orders API returns 200 now", True),
     ("- all tests pass", True),
     ("- the site is live again", True),
+    ("2026-12-01 11:02:00 INFO  telegram: polling resumed", True),
+    ("- resumed the backup job after clearing space", False),
     ("- checkout tests passed locally but fail on CI", False),   # the failure after 'but' stands
     ("- login works, but not for SSO users", False),
     ("- API returned 2000 rows", False),
