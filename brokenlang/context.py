@@ -76,6 +76,9 @@ TRIGGERS: tuple[Trigger, ...] = (
        r" (?:now|again)|(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly"
        # a success with a failure after 'but': 'tests passed locally but fail on CI'
        r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
+       # a failure that came back: 'the errors came back after the update'
+       r"|(?:errors?|crash(?:es)?|issues?|bugs?|problems?|outages?|timeouts?|failures?|exceptions?|warnings?"
+       r"|alerts?|[45]\d\ds?)(?: \w+){0,3} back"
        r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
        r"|time[sd]? out|timing out|stuck|down|missing|not))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
@@ -438,6 +441,9 @@ RESOLUTION_CUE = re.compile(
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
     r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)|resumed"
+    r"|back after (?:a |the )?(?:restart|restarting|reboot|rebooting|reconnect"
+    r"|reconnecting|re-?auth|re-?login|reinstall|reinstalling|update|updating|upgrade|upgrading|fix|redeploy"
+    r"|redeploying)"
     r"|(?:returns?|returning|returned|answers?|answering|responds? with|responded with) (?:an? |http |status )?2\d\d"
     r"|(?:tests?|checks?|specs?|suite|ci|build|pipeline) pass|behav(?:es|ing) (?:now|again|normally|correctly|properly)"
     r"|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN

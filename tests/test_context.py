@@ -147,6 +147,10 @@ def test_table_row_label_is_ignored():
     ("- the site is live again", True),
     ("2026-12-01 11:02:00 INFO  telegram: polling resumed", True),
     ("- resumed the backup job after clearing space", False),
+    ("- iMessage bridge back after restarting BlueBubbles", True),
+    ("- reviewed PR #888 for the payments worker; looks good, merged", False),   # a review, not a fix
+    ("- the timeout errors came back after the update", False),
+    ("- the 502s are back after the redeploy", False),
     ("- checkout tests passed locally but fail on CI", False),   # the failure after 'but' stands
     ("- login works, but not for SSO users", False),
     ("- API returned 2000 rows", False),
