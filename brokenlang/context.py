@@ -73,14 +73,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
-       r" (?:now|again)|(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly"
-       # a success with a failure after 'but': 'tests passed locally but fail on CI'
-       r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
-       # a failure that came back: 'the errors came back after the update'
-       r"|(?:errors?|crash(?:es)?|issues?|bugs?|problems?|outages?|timeouts?|failures?|exceptions?|warnings?"
-       r"|alerts?|[45]\d\ds?)(?: \w+){0,3} back"
-       r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
-       r"|time[sd]? out|timing out|stuck|down|missing|not))\b", 0),
+       r" (?:now|again))\b", 0),
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
        r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
@@ -421,11 +414,11 @@ def resolution_statement_text(text: str) -> bool:
     if not text.isascii():
         return _unicode_resolution[text]
     low = text.lower()
-    return bool(_resolution_cue(low.encode())) and not PSEUDO_TWIN.search(low)
+    return bool(_resolution_cue(low.encode())) and not PSEUDO_TWIN.search(low) and not NOT_A_REPORT_TWIN.search(low)
 
 
 def _unicode_resolution_statement(text: str) -> bool:
-    return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text)
+    return bool(RESOLUTION_CUE.search(text)) and not PSEUDO.search(text) and not NOT_A_REPORT.search(text)
 
 
 # case-insensitive regexes, several times slower: worth keeping where log lines repeat (ASCII
@@ -459,6 +452,21 @@ STRONG_CUE = re.compile(
     + r")\b", re.I)
 
 
+# what makes a text with a cue no report of a fix (asked of whole statements only: as a
+# pseudo-trigger it would also hide the triggers it overlaps, such as 'no' in 'but no errors')
+NOT_A_REPORT = re.compile(
+    r"\b(?:(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly"
+    r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
+    # a rule or a wish: 'make sure the tests pass', 'check that the deploy works'
+    r"|make sure|ensure|always|must|should|need to|needs to|remember to|(?:check|verify|confirm) (?:that|whether|if)"
+    r"|pass(?:ing)? rates?"
+    # a failure that came back: 'the errors came back after the update'
+    r"|(?:errors?|crash(?:es)?|issues?|bugs?|problems?|outages?|timeouts?|failures?|exceptions?|warnings?"
+    r"|alerts?|[45]\d\ds?)(?: \w+){0,3} back"
+    # a success with a failure after 'but': 'tests passed locally but fail on CI'
+    r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
+    r"|time[sd]? out|timing out|stuck|down|missing|not))\b", re.I)
+NOT_A_REPORT_TWIN = ascii_twin(NOT_A_REPORT)
 RESOLUTION_CUE_TWIN = ascii_twin(RESOLUTION_CUE)
 PSEUDO_TWIN = ascii_twin(PSEUDO)
 STRONG_CUE_TWIN = ascii_twin(STRONG_CUE)

@@ -73,6 +73,7 @@ def ctx(text, hit, path="notes.md"):
     ("- flaky 502s from the proxy, the errors went away after the upgrade", "502s", "resolved"),
     ("- new token, bot posting again; 401s are gone", "401s", "resolved"),
     ("- sync errors, not fine now either", "sync errors", "asserted"),
+    ("- build ok, but no errors in the log", "errors", "ignored:negated"),   # 'but ...' hides no trigger
     # pseudo triggers are not resolutions
     ("- **Fix needed**: parser fails on null content", "fails", "asserted"),
     ("- timeout issue — still unfixed", "timeout issue", "asserted"),
@@ -149,6 +150,9 @@ def test_table_row_label_is_ignored():
     ("- resumed the backup job after clearing space", False),
     ("- iMessage bridge back after restarting BlueBubbles", True),
     ("- reviewed PR #888 for the payments worker; looks good, merged", False),   # a review, not a fix
+    ("- 09:30 Note: make sure checkout tests pass before merging", False),   # a rule, not a report
+    ("- Always check that the staging deploy works before announcing", False),
+    ("- billing build pass rate is 80% this week", False),
     ("- the timeout errors came back after the update", False),
     ("- the 502s are back after the redeploy", False),
     ("- checkout tests passed locally but fail on CI", False),   # the failure after 'but' stands

@@ -103,7 +103,8 @@ def test_resolution_cue_set_is_the_regex(text):
     low = text.lower()
     if low.isascii():
         assert bool(context._resolution_cue(low.encode())) == bool(context.RESOLUTION_CUE_TWIN.search(low))
-    expected = bool(context.RESOLUTION_CUE.search(text)) and not context.PSEUDO.search(text)
+    expected = bool(context.RESOLUTION_CUE.search(text)) and not context.PSEUDO.search(text) \
+        and not context.NOT_A_REPORT.search(text)
     assert context.resolution_statement_text(text) == expected
 
 

@@ -58,6 +58,10 @@ CASES = [
      {"memory/2026-12-05.md": "# 2026-12-05\n\n- 09:00 checkout tests fail on CI with a timeout\n"
                               "- 10:00 checkout tests passed locally but fail on CI\n"},
      "memory/2026-12-05.md", 3, "open"),
+    ("a rule that names the fix is no report of it",
+     {"memory/2026-12-04.md": "# 2026-12-04\n\n- 10:00 staging deploy failed with exit code 1\n"
+                              "- 10:30 Always check that the staging deploy works before announcing\n"},
+     "memory/2026-12-04.md", 3, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
