@@ -460,12 +460,16 @@ NOT_A_REPORT = re.compile(
     # a rule or a wish: 'make sure the tests pass', 'check that the deploy works'
     r"|make sure|ensure|always|must|should|need to|needs to|remember to|(?:check|verify|confirm) (?:that|whether|if)"
     r"|pass(?:ing)? rates?"
+    # a plan, a question, a hope or a habit: 'TODO: verify the export works', 'usually works'
+    r"|verify|confirm|if|unless|whether|hopefully|hope|waiting to see|usually|typically|generally"
     # a failure that came back: 'the errors came back after the update'
     r"|(?:errors?|crash(?:es)?|issues?|bugs?|problems?|outages?|timeouts?|failures?|exceptions?|warnings?"
     r"|alerts?|[45]\d\ds?)(?: \w+){0,3} back"
     # a success with a failure after 'but': 'tests passed locally but fail on CI'
     r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
-    r"|time[sd]? out|timing out|stuck|down|missing|not))\b", re.I)
+    r"|time[sd]? out|timing out|stuck|down|missing|not))\b|\?"
+    r"|\b(?:todo|to-do|next(?: steps?)?|plan|goal|idea|question|q|ask|wish|to confirm|to check|to verify|to test)\s*:",
+    re.I)
 NOT_A_REPORT_TWIN = ascii_twin(NOT_A_REPORT)
 RESOLUTION_CUE_TWIN = ascii_twin(RESOLUTION_CUE)
 PSEUDO_TWIN = ascii_twin(PSEUDO)

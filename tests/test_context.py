@@ -153,6 +153,15 @@ def test_table_row_label_is_ignored():
     ("- 09:30 Note: make sure checkout tests pass before merging", False),   # a rule, not a report
     ("- Always check that the staging deploy works before announcing", False),
     ("- billing build pass rate is 80% this week", False),
+    ("- TODO: verify the export works", False),
+    ("- Next: test that login works", False),
+    ("- Goal: green CI by Friday", False),
+    ("- waiting to see if the fix works", False),
+    ("- if the deploy works, announce it", False),
+    ("- to confirm: the relay is connected again?", False),
+    ("- try restarting; that usually works", False),
+    ("- verified: the export works", True),
+    ("- confirmed the relay is connected again", True),
     ("- the timeout errors came back after the update", False),
     ("- the 502s are back after the redeploy", False),
     ("- checkout tests passed locally but fail on CI", False),   # the failure after 'but' stands
