@@ -433,7 +433,7 @@ RESOLUTION_CUE = re.compile(
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
-    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)|resumed"
+    r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)|resumed|delivered|arrived"
     r"|back after (?:a |the )?(?:restart|restarting|reboot|rebooting|reconnect"
     r"|reconnecting|re-?auth|re-?login|reinstall|reinstalling|update|updating|upgrade|upgrading|fix|redeploy"
     r"|redeploying)"

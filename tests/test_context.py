@@ -149,6 +149,8 @@ def test_table_row_label_is_ignored():
     ("2026-12-01 11:02:00 INFO  telegram: polling resumed", True),
     ("- resumed the backup job after clearing space", False),
     ("- iMessage bridge back after restarting BlueBubbles", True),
+    ("- 10:25 Slack digest delivered", True),
+    ("- the digest arrived at 08:02", True),
     ("- reviewed PR #888 for the payments worker; looks good, merged", False),   # a review, not a fix
     ("- 09:30 Note: make sure checkout tests pass before merging", False),   # a rule, not a report
     ("- Always check that the staging deploy works before announcing", False),
