@@ -102,13 +102,9 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
 
-def trigger_words(path: Path) -> int:
+def trigger_words(path: Path, rules: Sequence[Any], plan: Any) -> int:
     """Every literal the packs name (the engine's word atoms and phrases), one per line:
     function words and digits too ('a', 'it', '1'), so most lines hold one."""
-    from brokenlang import engine, patterns
-
-    rules = patterns.load_packs()
-    plan = engine.derive(rules)
     words = {a.value for a in plan.atoms if a.kind == "word"}
     words.update(p.lower() for r in rules for p in r.phrases)
     for r in rules:
@@ -122,15 +118,12 @@ def trigger_words(path: Path) -> int:
     return len(words)
 
 
-def anchor_words(path: Path) -> tuple[int, int, int]:
+def anchor_words(path: Path, plan: Any) -> tuple[int, int, int]:
     """The trigger vocabulary proper: for each token pattern and phrase of the packs, the
     words of one condition every match of it needs (the engine's anchor, its guess at
     the rarest; another all-word condition where the anchor has a regex), one per line.
     Returns (words, patterns covered, patterns whose every condition has a regex: those
     are not covered, so rg does a little less than a full prefilter)."""
-    from brokenlang import engine, patterns
-
-    plan = engine.derive(patterns.load_packs())
     words: set[str] = set()
     covered = uncovered = 0
     for unit in plan.units:
@@ -177,10 +170,14 @@ def scan_section(work: Path, mb: float, jobs: int | None, proselint_mb: float) -
     nbytes = size_of(ws)
     nfiles = sum(1 for p in ws.rglob("*") if p.is_file() and ".brokenlang" not in p.parts)
     print(f"\n== scan: {nbytes / 1e6:.1f} MB in {nfiles} files (markdown and logs) ==")
+    from brokenlang import engine, patterns
+
+    rules = patterns.load_packs()
+    plan = engine.derive(rules)
     words = work / "triggers.txt"
-    n_words = trigger_words(words)
+    n_words = trigger_words(words, rules, plan)
     anchors = work / "anchors.txt"
-    n_anchors, covered, uncovered = anchor_words(anchors)
+    n_anchors, covered, uncovered = anchor_words(anchors, plan)
     cache = work / "cache-scan"
     shutil.rmtree(cache, ignore_errors=True)
     env = {"BROKENLANG_CACHE_DIR": str(cache)}

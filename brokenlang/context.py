@@ -12,6 +12,7 @@ from .casefold import search as _search
 from .memo import TextMemo
 from .models import Entry, Hit
 from .saferegex import compiled, pattern_set, searcher
+from .subject import plain_word_set
 
 ASSERTED = "asserted"
 RESOLVED = "resolved"
@@ -42,6 +43,8 @@ _DOING = (r"(?:syncs|syncing|posts|posting|sends|sending|completes|connects|deli
 _NO_MORE = (r"no more (?:\w+ )?(?:errors?|crash(?:es)?|timeouts?|failures?|exceptions?|warnings?|ooms?|[45]\d\ds?"
             r"|\w+(?:error|exception)s?)")
 _DOING_AGAIN = _DOING + r" (?:now|again)"
+# 'all fine now', 'connected again': said by the resolved trigger and by both statement cues
+_FINE_NOW = r"(?:all )?(?:fine|good|ok|okay) now|(?:re)?connect(?:ed|ing|s) again"
 _DOING_FINE = _DOING + r" (?:fine|normally|properly|correctly|as expected)"
 
 
@@ -54,8 +57,6 @@ def without_doing_cue(text: str, words: frozenset[str]) -> frozenset[str]:
     verb of a cue like 'posting again': like 'works' in 'works again' it says that the
     thing works, not what it is ('Discord bot posting again' is not about Slack's
     'bot can't post')."""
-    from .subject import plain_word_set
-
     if text.isascii():   # RE2 on the lowercase, as the other cues (subject words are lowercase)
         low = text.lower()
         return plain_word_set(DOING_CUE_TWIN.sub(" ", low)) if _DOING_RE2(low.encode()) else words
@@ -79,8 +80,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
-       r"|(?:all )?(?:fine|good|ok|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again|" + _GONE
-       + "|" + _DOING_AGAIN +
+       r"|stable (?:now|again)|" + _FINE_NOW + "|" + _GONE + "|" + _DOING_AGAIN +
        r"|fixes"
        r"|previously|used to|formerly)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
@@ -432,7 +432,7 @@ RESOLUTION_CUE = re.compile(
     r"|back to normal|works|working|worked|now running|running again|confirmed|authenticated|installed"
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
-    r"|available|loaded|ok|(?:fine|good|okay) now|stable (?:now|again)|(?:re)?connect(?:ed|ing|s) again"
+    r"|available|loaded|ok|stable (?:now|again)|" + _FINE_NOW +
     r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)|resumed|delivered|arrived"
     r"|back after (?:a |the )?(?:restart|restarting|reboot|rebooting|reconnect"
     r"|reconnecting|re-?auth|re-?login|reinstall|reinstalling|update|updating|upgrade|upgrading|fix|redeploy"
@@ -447,8 +447,8 @@ STRONG_CUE = re.compile(
     r"\b(?:fixed|fixes|resolved|resolve|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
     r"|succeeded|successfully|breakthrough|unblocked|no longer|back online|back up|back to normal|works"
     r"|working|worked|now running|running again|authenticated|reinstalled|passes again|green again"
-    r"|up and running|re-?enabled|reconnected|responsive again|responding again|(?:fine|good|ok|okay) now"
-    r"|stable again|(?:re)?connect(?:ed|ing|s) again|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN
+    r"|up and running|re-?enabled|reconnected|responsive again|responding again|stable again|" + _FINE_NOW
+    + "|" + _NO_MORE + "|" + _GONE + "|" + _DOING_AGAIN
     + r")\b", re.I)
 
 
@@ -458,7 +458,7 @@ NOT_A_REPORT = re.compile(
     r"\b(?:(?:not|never|\w+n'?t) (?:\w+ ){0,2}cleanly"
     r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
     # a rule or a wish: 'make sure the tests pass', 'check that the deploy works'
-    r"|make sure|ensure|always|must|should|need to|needs to|remember to|(?:check|verify|confirm) (?:that|whether|if)"
+    r"|make sure|ensure|always|must|should|need to|needs to|remember to|check that"
     r"|pass(?:ing)? rates?"
     # a plan, a question, a hope or a habit: 'TODO: verify the export works', 'usually works'
     r"|verify|confirm|if|unless|whether|hopefully|hope|waiting to see|usually|typically|generally"
