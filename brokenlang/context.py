@@ -112,7 +112,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 PRIORITY = ("resolved", "negated", "dismissed", "metric", "zero", "conditional", "quoted")
 
 IMPERATIVE_START = re.compile(
-    r"^(?:never|don'?t|do not|avoid|always|must|make sure|ensure|remember to|remember|check|verify|look for"
+    r"^(?:never|don'?t|do not|avoid|always|must|should|make sure|ensure|remember to|remember|check|verify|look for"
     r"|look at|watch for|watch|monitor|log|report|notify|ask|escalate|alert|retry|restart|roll ?back|rollback"
     r"|wait|stop|use|keep|run|re-?run|try|test|confirm|review|inspect|investigate|grep|search|open|read|write"
     r"|add|update|install|ping|call|reply|respond|tell|send|post|create|delete|remove|clear|reset)\b(?![:])\s+(?!failed|fails|errors?\b)",
@@ -124,7 +124,8 @@ RULE_WORDS = re.compile(
 TOPIC_HEADING = re.compile(
     r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?"
     r"(?:issues|problems|errors|bugs|failures"
-    r"|crashes|incidents|outages|debugging|troubleshooting|blockers)\b|(?:error|failure|crash|incident|outage"
+    r"|crashes|incidents|outages|debugging|troubleshooting|blockers|limitations|caveats|gotchas)\b"
+    r"|(?:error|failure|crash|incident|outage"
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
     r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
@@ -238,9 +239,17 @@ def _imperative(text: str, hit: Hit) -> bool:
     failed' only start with a word that can be a verb."""
     lead = _stripped(text)
     start = len(text) - len(lead)
+    cond = CONDITION_LABEL.match(lead)
+    if cond is not None:   # '**If blocked:** Report that gog is unavailable': a runbook line
+        rest = lead[cond.end():]
+        return start + cond.end() <= hit.start and bool(IMPERATIVE_START.match(rest) or RULE_VERB.match(rest))
     if start > hit.start or not IMPERATIVE_START.match(lead):
         return False
     return bool(STRONG_RULE.match(lead)) or not PAST.search(text[start:hit.end])
+
+
+# a condition as the label of a line: 'If blocked:**', 'When the relay drops:'
+CONDITION_LABEL = re.compile(r"(?:if|when|whenever|in case|upon|once)\b[^:\n]{0,50}:[*_\s]*", re.I)
 
 
 LABEL_COLON = re.compile(r"[^:]{0,40}:\s+(.*)", re.S)
@@ -409,6 +418,18 @@ def is_resolution_statement(entry: Entry) -> bool:
     return resolution_statement_text(entry.masked)
 
 
+# a heading that names a fix: '### Infrastructure Fix', '## Mission Control Fixes (3 bugs squashed)'
+FIX_HEADING = re.compile(r"\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|])", re.I)
+
+
+def heading_reports_fix(heading: Entry) -> bool:
+    """A heading that ends on the noun 'Fix' (or puts it before a colon, dash or
+    parenthesis) reports one, unless it asks for it ('Possible fix', 'Needs fix')."""
+    text = heading.masked
+    return "fix" in text.lower() and bool(FIX_HEADING.search(text)) and not PSEUDO.search(text) \
+        and not NOT_A_REPORT.search(text)
+
+
 def resolution_statement_text(text: str) -> bool:
     """is_resolution_statement of an entry whose masked text is `text`."""
     if not text.isascii():
@@ -427,7 +448,7 @@ _unicode_resolution = TextMemo(_unicode_resolution_statement)
 
 
 RESOLUTION_CUE = re.compile(
-    r"\b(?:fixed|fixes|resolved|resolve|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
+    r"\b(?:fixed|fixes|resolved|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
     r"|succeeded|success|successful|successfully|breakthrough|unblocked|no longer|back online|back up"
     r"|back to normal|works|working|worked|now running|running again|confirmed|authenticated|installed"
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
@@ -444,7 +465,7 @@ RESOLUTION_CUE = re.compile(
 PSEUDO = _trigger("pseudo", "both")
 # cues that say a failure went away, as opposed to ones that only say something went well
 STRONG_CUE = re.compile(
-    r"\b(?:fixed|fixes|resolved|resolve|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
+    r"\b(?:fixed|fixes|resolved|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
     r"|succeeded|successfully|breakthrough|unblocked|no longer|back online|back up|back to normal|works"
     r"|working|worked|now running|running again|authenticated|reinstalled|passes again|green again"
     r"|up and running|re-?enabled|reconnected|responsive again|responding again|stable again|" + _FINE_NOW
@@ -459,6 +480,11 @@ NOT_A_REPORT = re.compile(
     r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
     # a rule or a wish: 'make sure the tests pass', 'check that the deploy works'
     r"|make sure|ensure|always|must|should|need to|needs to|remember to|check that"
+    # what happens when: 'silent on success; alerts on failure'
+    r"|on (?:success|failure|failures|errors?|completion)"
+    # a thing that went away is a failure: 'the wrapper no longer exists'
+    r"|no longer (?:exists?|available|works?|working|functional|responds?|responding|supported|maintained"
+    r"|accessible|reachable|valid|loads?|loading|runs?|running|online|up|there|present|possible|allowed|accepted)"
     r"|pass(?:ing)? rates?"
     # a plan, a question, a hope or a habit: 'TODO: verify the export works', 'usually works'
     r"|verify|confirm|if|unless|whether|hopefully|hope|waiting to see|usually|typically|generally"
@@ -496,10 +522,29 @@ def strong_resolution(entry: Entry) -> bool:
 _STRONG_CUE_SET = pattern_set([STRONG_CUE_TWIN.pattern], b"fixed")
 
 
-def lead_in_rule(entry: Entry) -> bool:
-    """A line like '**Never do without confirmation:**' or 'Action if issue:' governs the items after it."""
+LEAD_RULE, LEAD_OPEN = "rule", "open"
+# a label of these words alone ('**Before:**', 'When:') introduces no rule: 'Before deploying:' does
+BARE_LEAD = frozenset({"before", "after", "when", "whenever", "if", "in case"})
+# a label of what is not done yet: 'Remaining questions:', 'Still open:', 'Blockers:', 'Next steps:'
+OPEN_LEAD = re.compile(r"\b(?:remaining|outstanding|pending|unresolved|unfixed|still|open|todo|to-?do|next|left"
+                       r"|blockers?|questions?|known (?:issues?|problems?|bugs?)|follow-?ups?"
+                       r"|not (?:yet )?(?:fixed|resolved|done|working))\b", re.I)
+OPEN_LEAD_LONGEST = 40
+
+
+def lead_in(entry: Entry) -> str:
+    """What a lead-in line says of the items after it: LEAD_RULE ('**Never do without
+    confirmation:**', 'Action if issue:' govern them), LEAD_OPEN ('**Remaining questions:**':
+    they are not part of a fix the heading reports) or ''."""
     t = _stripped_full(entry.masked)
-    return t.endswith(":") and bool(RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)))
+    if not t.endswith(":"):
+        return ""
+    label = t[:-1].strip(" *_").lower()
+    if label in BARE_LEAD:
+        return ""
+    if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)):
+        return LEAD_RULE
+    return LEAD_OPEN if len(label) <= OPEN_LEAD_LONGEST and OPEN_LEAD.search(label) else ""
 
 
 SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"

@@ -37,7 +37,7 @@ import re2
 from . import triggers
 from .models import Rule
 from .saferegex import searcher
-from .spans import plain, select_spans
+from .spans import seen, select_spans
 from .subject import STOP as COMMON_WORDS
 from .subject import VERDICT as FAILURE_WORDS
 
@@ -379,7 +379,7 @@ class Prefilter:
         self._first, self._by_first, self._rest = self._indexed(self._guessed)
 
     def units(self, text: str) -> list[int]:
-        """The units that can match `text` (as `matcher.plain` gives it), in unit order."""
+        """The units that can match `text` (as `spans.seen` gives it), in unit order."""
         encoded = text.encode()
         if text.isascii():
             found = self._ascii.keys_in(encoded)
@@ -624,20 +624,20 @@ class FastMatcher:
 
     def could_match(self, text: str) -> bool:
         """False when no rule can match `text` (decided without spaCy)."""
-        return bool(self.prefilter.units(plain(text)))
+        return bool(self.prefilter.units(seen(text).text))
 
     def match_all(self, text: str) -> list[Span]:
         """Every (rule, start, end) spaCy finds, overlaps included (order may differ)."""
         self.texts += 1
-        seen = plain(text)
-        units = self.prefilter.units(seen)
+        view = seen(text)
+        units = self.prefilter.units(view.text)
         if not units:
             return []
         self.spacy_texts += 1
         if self.spacy_texts % VOCAB_CHECK_EVERY == 0 and self._spacy is not None \
                 and len(self._spacy.nlp.vocab.strings) > VOCAB_MAX_STRINGS:
             self._spacy = None   # bounded memory on a huge log (the patterns stay validated)
-        return list(self.spacy().match_all(text, units, seen))
+        return view.back(list(self.spacy().match_all(view.text, units, view.text)))
 
     def match(self, text: str) -> list[Span]:
         got = self._memo.get(text)

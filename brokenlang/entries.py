@@ -74,13 +74,26 @@ def _blank(m: re.Match[str]) -> str:
     return NOT_LF.sub(" ", s) if "\n" in s else " " * len(s)
 
 
+# an exception class that opens inline code is failure language: '`UnsatisfiedLinkError: x`'
+CODE_EXCEPTION = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?=:|$)")
+
+
+def _blank_code(m: re.Match[str]) -> str:
+    """Inline code blanked, but for an exception class it opens."""
+    ticks, body = m.group(1), m.group(2)
+    name = CODE_EXCEPTION.match(body) if "rror" in body or "xception" in body else None
+    if name is None:
+        return _blank(m)
+    return " " * len(ticks) + name.group(0) + " " * (len(body) - name.end() + len(ticks))
+
+
 def mask(text: str) -> str:
     """Blank inline code, URLs and HTML comments, keeping offsets (same length)."""
     # each pattern needs its literal marker: skip the regex scan when the marker is absent
     if "<!--" in text:
         text = HTML_COMMENT.sub(_blank, text)
     if "`" in text:
-        text = INLINE_CODE.sub(_blank, text)
+        text = INLINE_CODE.sub(_blank_code, text)
     return URL.sub(_blank, text) if _may_have_url(text) else text
 
 

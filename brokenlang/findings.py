@@ -106,7 +106,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
             if heading:
                 scope.heading_done(e, entry_hits)
             elif kind != "item":
-                scope.lead_rule = context.lead_in_rule(e)
+                scope.lead(context.lead_in(e))
             continue
         # no hit (most entries): _statements' and heading_done's questions, each asked once
         cue = statement_cue(masked) if heading or not scope.resolves else None
@@ -115,7 +115,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
         if heading:
             scope.heading_done(e, [], cue)
         elif kind != "item":
-            scope.lead_rule = context.lead_in_rule(e)
+            scope.lead(context.lead_in(e))
     # one count at the end: the same words in the same order as counting entry by entry
     words = Counter(chain.from_iterable(owns))
     return FileAnalysis(f.path, len(es), len(owns), dict(words), tuple(statements), tuple(hits), bool(asked),
@@ -175,7 +175,8 @@ class _Scope:
 
     def __init__(self) -> None:
         self.stack: list[tuple[int, bool, bool]] = []   # (level, rule section, resolution section)
-        self.lead_rule = False
+        self.lead_rule = False   # a lead-in line made the items after it rules
+        self.lead_open = False   # ... or things not done yet (see context.lead_in)
         self.section = ""
         self.section_line = 0
         self._section_words: frozenset[str] | None = None
@@ -183,7 +184,7 @@ class _Scope:
     def enter(self, heading: Entry) -> None:
         while self.stack and self.stack[-1][0] >= heading.heading_level:
             self.stack.pop()
-        self.lead_rule = False
+        self.lead_rule = self.lead_open = False
         self.section = heading.section
         self.section_line = heading.start_line
         self._section_words = None
@@ -193,8 +194,12 @@ class _Scope:
         """`cue`: context.is_resolution_statement(heading), when already known."""
         asserted = any(c.status == context.ASSERTED for _, c in entry_hits)
         resolved = any(c.status == context.RESOLVED for _, c in entry_hits)
-        resolves = not asserted and (resolved or (context.is_resolution_statement(heading) if cue is None else cue))
+        resolves = not asserted and (resolved or (context.is_resolution_statement(heading) if cue is None else cue)
+                                     or context.heading_reports_fix(heading))
         self.stack.append((heading.heading_level, context.section_rule(heading.section), resolves))
+
+    def lead(self, kind: str) -> None:
+        self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind == context.LEAD_OPEN
 
     @property
     def section_words(self) -> frozenset[str]:
@@ -209,7 +214,7 @@ class _Scope:
 
     @property
     def resolves(self) -> bool:
-        return bool(self.stack) and self.stack[-1][2]
+        return bool(self.stack) and self.stack[-1][2] and not self.lead_open
 
 
 def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
@@ -291,10 +296,11 @@ def _solution_field(text: str) -> bool:
 
 
 SOLUTION_LEAD = " \t\n\v\f\r\x1c\x1d\x1e\x1f>*_-+0123456789.)"   # ASCII of the lead-in class
-SOLUTION_INITIALS = frozenset("sfrw")   # solution|fix|remedy|workaround|resolution
+SOLUTION_INITIALS = frozenset("sfr")   # solution|fix|remedy|resolution
 
 
-SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|workaround|resolution)\s*[*_]*\s*:", re.I)
+# not 'Workaround:' (nor 'Fix/workaround:'): a failure worked around is still there
+SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|resolution)\s*[*_]*\s*:", re.I)
 GLUE = re.compile(r"^[\s,:(\-–—]*(?:\w+[\s,:(\-–—]+){0,2}$")
 CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
 

@@ -10,9 +10,9 @@ from typing import Any
 from . import saferegex
 from .errors import UserError
 from .models import Rule
-from .spans import EMPHASIS, SURROGATES, plain, select_spans  # spaCy-free: the engine needs them without spaCy
+from .spans import EMPHASIS, SURROGATES, plain, seen, select_spans  # spaCy-free: the engine needs them without spaCy
 
-__all__ = ["EMPHASIS", "SURROGATES", "SpacyMatcher", "UnitMatcher", "plain", "select_spans",
+__all__ = ["EMPHASIS", "SURROGATES", "SpacyMatcher", "UnitMatcher", "plain", "seen", "select_spans",
            "tokenizer_special_cases"]
 
 
@@ -76,12 +76,13 @@ class SpacyMatcher:
 
     def match_all(self, text: str) -> list[tuple[str, int, int]]:
         """Every (rule, start, end) the matchers find, overlaps included."""
-        doc = self.nlp.make_doc(plain(text))
+        view = seen(text)
+        doc = self.nlp.make_doc(view.text)
         spans: list[tuple[str, int, int]] = []
         for key, s, e in list(self.matcher(doc)) + list(self.phrases(doc)):
             rid = self.nlp.vocab.strings[key]
             spans.append((rid, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
-        return spans
+        return view.back(spans)
 
 
 class UnitMatcher(SpacyMatcher):
@@ -203,7 +204,8 @@ class UnitMatcher(SpacyMatcher):
 
     def match_all(self, text: str, units: Sequence[int] | None = None,
                   plain_text: str | None = None) -> list[tuple[str, int, int]]:
-        """Every (rule, start, end) the given units (default: all) find, overlaps included.
+        """Every (rule, start, end) the given units (default: all) find in `text`, what
+        the matchers see of an entry (spans.seen), overlaps included.
         `plain_text`: plain(text), when the caller has it. A very long entry (a minified
         line, a pasted blob) is matched in overlapping windows."""
         matchers = self._matchers(range(len(self.units)) if units is None else units)

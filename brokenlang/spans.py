@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import NamedTuple
 
 SURROGATES = re.compile("[\ud800-\udfff]")
 # emphasis delimiters (**bold**, _italic_) are markup, not words: "**Root cause:**" is "Root cause:"
@@ -18,6 +19,54 @@ def plain(text: str) -> str:
     if "*" in text or "_" in text:
         text = EMPHASIS.sub(_blank, text)
     return text if text.isascii() else SURROGATES.sub("\ufffd", text)
+
+
+SPACE_RUN = re.compile(" {2,}")
+
+
+class Seen(NamedTuple):
+    """What the matchers see of a text (`text`), and how to find its offsets in the text:
+    `at[i]` is the offset of the seen text after the i-th run of spaces shortened, and
+    `shift[i]` how many characters were taken out up to there."""
+
+    text: str
+    at: tuple[int, ...] = ()
+    shift: tuple[int, ...] = ()
+
+    def back(self, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Spans of the seen text as spans of the text (a span starts and ends on a token's
+        character, never inside a shortened run)."""
+        if not self.at:
+            return spans
+        at, shift = self.at, self.shift
+
+        def offset(x: int) -> int:
+            i = bisect.bisect_right(at, x)
+            return x + shift[i - 1] if i else x
+
+        return [(r, offset(s), offset(e - 1) + 1) for r, s, e in spans]
+
+
+def seen(text: str) -> Seen:
+    """plain(text) with each run of spaces made one space. Emphasis and inline code blanked
+    inside a sentence leave runs of spaces ('is **dead**', 'returns `X` error'), which spaCy
+    makes tokens of their own: no pattern would see the words on each side as neighbours."""
+    p = plain(text)
+    if "  " not in p:
+        return Seen(p)
+    parts: list[str] = []
+    at: list[int] = []
+    shift: list[int] = []
+    pos = removed = 0
+    for m in SPACE_RUN.finditer(p):
+        a, b = m.span()
+        parts.append(p[pos:a + 1])
+        removed += b - a - 1
+        at.append(b - removed)
+        shift.append(removed)
+        pos = b
+    parts.append(p[pos:])
+    return Seen("".join(parts), tuple(at), tuple(shift))
 
 
 def _blank(m: re.Match[str]) -> str:

@@ -139,9 +139,14 @@ def _word(raw: str) -> tuple[str, ...]:
         return ()
     if not any(c in w for c in "-_/."):
         return (stem(w),)
-    # 'daily-git-backup' also counts as its parts
+    # 'daily-git-backup' also counts as its parts, but for the folders every path goes through
     return (stem(w), *(stem(p) for p in parts
-                       if len(p) > 2 and p not in STOP and p not in VERDICT and not DATEISH.fullmatch(p)))
+                       if len(p) > 2 and p not in STOP and p not in VERDICT and p not in PATH_FOLDERS
+                       and not DATEISH.fullmatch(p)))
+
+
+# folders of every system ('/home/x/...', '/usr/local/bin'): a part of a path that names no subject
+PATH_FOLDERS = frozenset("home usr bin sbin opt var tmp etc lib lib64 srv mnt root users local share".split())
 
 
 def keywords(text: str) -> set[str]:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from brokenlang.context import classify, is_resolution_statement, lead_in_rule, section_rule
+from brokenlang.context import LEAD_OPEN, LEAD_RULE, classify, is_resolution_statement, lead_in, section_rule
 from brokenlang.entries import split
 from brokenlang.models import Hit
 
@@ -89,6 +89,11 @@ def ctx(text, hit, path="notes.md"):
     ('- the "sync" job failed again', "failed again", "asserted"),
     ('- status: "failed"', "failed", "asserted"),
     ("- it's broken, the 'retry' tab too", "broken", "asserted"),
+    # a condition as a line's label, then an instruction: a runbook line
+    ("- **If blocked:** Report that gog is unavailable; do not fall back", "is unavailable", "ignored:rule"),
+    ("- When the relay drops: restart it and tell Sam it was down", "was down", "ignored:rule"),
+    ("- When I checked: the relay was down again", "was down", "asserted"),
+    ("- Should catch: crashes, freezes, unresponsive states", "crashes", "ignored:rule"),
 ])
 def test_context_table(text, hit, expected):
     assert ctx(text, hit) == expected
@@ -97,6 +102,7 @@ def test_context_table(text, hit, expected):
 @pytest.mark.parametrize(("text", "hit", "expected"), [
     ("## Error Handling", "Error", "ignored:topic heading"),
     ("## Known Issues", "Issues", "ignored:topic heading"),
+    ("### Known Limitations", "Known Limitations", "ignored:topic heading"),
     ("### Crash Recovery Rules", "Crash", "ignored:topic heading"),
     ("## Deploy failed on staging", "Deploy failed", "asserted"),
     ("## Anthropic Credits Ran Out", "Ran Out", "asserted"),
@@ -170,6 +176,9 @@ def test_table_row_label_is_ignored():
     ("- login works, but not for SSO users", False),
     ("- API returned 2000 rows", False),
     ("- the config file is gone", False),
+    ("- **Delivery:** none (silent on success; alerts on failure)", False),   # what happens when
+    ("- the hosted wrapper no longer exists", False),                         # a thing that went away
+    ("- the export no longer fails", True),
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)
@@ -177,14 +186,23 @@ def test_resolution_statements(text, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("**Never do without confirmation:**", True),
-    ("**Action if issue:**", True),
-    ("Check PRINCIPLES.md monthly:", True),
-    ("**Results:** all green", False),
+    ("**Never do without confirmation:**", LEAD_RULE),
+    ("**Action if issue:**", LEAD_RULE),
+    ("Check PRINCIPLES.md monthly:", LEAD_RULE),
+    ("Before deploying:", LEAD_RULE),
+    ("**Results:** all green", ""),
+    ("**Before:**", ""),            # the state before a change, not a rule
+    ("When:", ""),
+    ("**Remaining questions:**", LEAD_OPEN),
+    ("Still open:", LEAD_OPEN),
+    ("**Blockers:**", LEAD_OPEN),
+    ("Next steps:", LEAD_OPEN),
+    ("**Fixed today:**", ""),
+    ("Remaining items that we should look at again once the migration has landed:", ""),   # a sentence
 ])
-def test_lead_in_rules(text, expected):
+def test_lead_ins(text, expected):
     (entry,) = split("n.md", text)
-    assert lead_in_rule(entry) is expected
+    assert lead_in(entry) == expected
 
 
 def test_ascii_twin_refuses_cased_literals() -> None:

@@ -4,6 +4,7 @@ scan with it gives exactly the findings of `--engine spacy`."""
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,8 @@ TRICKY = [
     "exit code 1", "exited with code 137", "Traceback (most recent call last):", "npm ERR! code 1",
     "caf\udce9 deploy failed", "deploy f\u0301ailed", "DEBUG bug in the parser", "the debugger crashed",
     "E: Unable to locate package", "ERR_PNPM_FETCH_404", "permission denied", "Permission Denied!",
+    "the relay is **dead** now", "**Issue**: the relay", "the API  is   down", "Vercel returns `X` error",
+    "  ** deploy  **  failed  ", "a *  b", "__x__  __y__ crashed",
 ]
 
 
@@ -257,6 +260,24 @@ def test_plain_skips_only_regexes_that_cannot_match(text: str) -> None:
 
     full = spans.SURROGATES.sub("\ufffd", spans.EMPHASIS.sub(lambda m: " " * len(m.group(0)), text))
     assert spans.plain(text) == full
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["*", "_", "**", " ", "  ", "a", "B", "\n", "é", ":", "`"])).map("".join))
+def test_seen_shortens_runs_of_spaces_and_maps_back(text: str) -> None:
+    from brokenlang import spans
+
+    view = spans.seen(text)
+    assert view.text == re.sub(" {2,}", " ", spans.plain(text))
+    # every character of the seen text but a space of a run is the text's at the offset given back
+    for m in re.finditer(r"[^ ]+", view.text):
+        ((_, a, b),) = view.back([("r", m.start(), m.end())])
+        assert spans.plain(text)[a:b] == m.group(0)
+
+
+def test_words_on_each_side_of_blanked_markup_are_neighbours(fast: engine.FastMatcher) -> None:
+    text = "- the relay is **dead** since 9"
+    assert [(r, text[s:e]) for r, s, e in fast.match(text)] == [("service.not_running", "is **dead** since")]
 
 
 def test_combined_unit_matchers_give_the_same_hits(monkeypatch: pytest.MonkeyPatch, reference: SpacyMatcher) -> None:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from brokenlang.entries import mask, split, split_lines
@@ -58,6 +60,19 @@ def test_mask_blanks_inline_code_and_urls_keeping_offsets():
     assert len(m) == len(text)
     assert "fail" not in m and "error" not in m and "failed" not in m
     assert m.startswith("run ")
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("[RESOLVED] `UnsatisfiedLinkError: wgpuCreateInstance`", ["[RESOLVED]", "UnsatisfiedLinkError"]),
+    ("`TargetClosedError` with Chromium", ["TargetClosedError", "with", "Chromium"]),
+    ("`requests.exceptions.ConnectionError: x`", ["requests.exceptions.ConnectionError"]),
+    ("added `except KeyError` and `raise_error()`", ["added", "and"]),
+    ("`errors.py` has `ErrorBoundary` and `Error`", ["has", "and"]),
+])
+def test_mask_keeps_an_exception_class_that_opens_inline_code(text, kept):
+    m = mask(text)
+    assert len(m) == len(text) and m.split() == kept
+    assert all(text[w.start():w.end()] == w.group() for w in re.finditer(r"\S+", m))
 
 
 def test_split_lines_only_at_line_breaks():

@@ -136,7 +136,8 @@ def test_line_count_without_the_regex(text, pos):
 
 
 @pytest.mark.parametrize(("text", "ok"), [
-    ("Solution: restart", True), ("  **Fix**: x", True), ("1. workaround : y", True), ("Fixed: z", False),
+    ("Solution: restart", True), ("  **Fix**: x", True), ("1. remedy : y", True), ("Fixed: z", False),
+    ("Workaround: y", False), ("**Fix/workaround:** y", False),
     ("Note: fix later", False), ("ſolution: z", True), ("\u3000Fix: x", True), ("fix it", False)])
 def test_solution_field_table(text, ok):
     assert findings._solution_field(text) is ok is bool(findings.SOLUTION_FIELD.match(text))
@@ -220,12 +221,13 @@ def _statements_one_by_one(sf):
         if e.kind == "heading":
             scope.heading_done(e, [])
         elif e.kind != "item":
-            scope.lead_rule = context.lead_in_rule(e)
+            scope.lead(context.lead_in(e))
     return tuple(out)
 
 
 LINES = ["# Notes", "## Deploy fixed", "## Fix not yet done", "### Gateway works now ✅", "## Later",
          "- cron job ok", "- cron job ran", "Solution: restart it", "**Fix**: pin the version",
+         "**Remaining:**", "Workaround: pin it",
          "plain paragraph", "Works again after the patch", "not fixed until Monday", "[...]", "", "---"]
 
 

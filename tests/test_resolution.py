@@ -62,6 +62,35 @@ CASES = [
      {"memory/2026-12-04.md": "# 2026-12-04\n\n- 10:00 staging deploy failed with exit code 1\n"
                               "- 10:30 Always check that the staging deploy works before announcing\n"},
      "memory/2026-12-04.md", 3, "open"),
+    ("a heading's fix does not cover the items under 'Remaining questions:'",
+     {"memory/2026-12-06.md": "# 2026-12-06\n\n## 14:08 Config status - all critical fixes complete\n\n"
+                              "**Fixed today:**\n- API key saved\n\n**Remaining questions:**\n"
+                              "- Research summary? (failed due to timeout)\n"},
+     "memory/2026-12-06.md", 9, "open"),
+    ("... and does cover the items of the fix itself",
+     {"memory/2026-12-06.md": "# 2026-12-06\n\n## 14:08 Config status - all critical fixes complete\n\n"
+                              "- Research summary (failed due to timeout)\n"},
+     "memory/2026-12-06.md", 5, "resolved"),
+    ("'Before:' is the state before a change, not a rule",
+     {"memory/2026-12-06.md": "# 2026-12-06\n\n**Before:**\n- cron jobs blocked from delivering\n"},
+     "memory/2026-12-06.md", 4, "open"),
+    ("a workaround, even verified, leaves the failure open",
+     {"notes/incidents.md": "## 2026-02-15 - Chromium crash in the browser container\n"
+                            "- **Symptom:** screenshot capture crashed with SIGSEGV.\n"
+                            "- **Workaround:** retry with Firefox.\n"
+                            "- **Verification:** screenshot saved.\n"},
+     "notes/incidents.md", 2, "open"),
+    ("a heading that names a fix covers the failure it explains",
+     {"memory/2026-02-18.md": "# 2026-02-18\n\n### Infrastructure Fix\n- Added port 3334 to docker-compose.yml\n"
+                              "- Root cause: the Docker port mapping was missing\n"},
+     "memory/2026-02-18.md", 5, "resolved"),
+    ("... but not one that asks for a fix",
+     {"memory/2026-02-18.md": "# 2026-02-18\n\n### Possible fix\n- the Docker port mapping was missing\n"},
+     "memory/2026-02-18.md", 4, "open"),
+    ("'no longer exists' reports a failure, not a fix",
+     {"memory/2026-02-15.md": "# 2026-02-15\n\n- mcp.example.com is **dead**, Vercel returns DEPLOYMENT_NOT_FOUND\n"
+                              "- the hosted wrapper at mcp.example.com/mcp no longer exists\n"},
+     "memory/2026-02-15.md", 3, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),

@@ -114,3 +114,10 @@ def test_of_equally_latest_fixes_the_first_in_input_order_is_named():
         got = resolution.resolve_by_text(statements, subjects)[0]
         assert got.own == {order[0]} and got.key == 1
         assert got == plain_definition(statements, subjects)[0]
+
+
+def test_folders_every_path_goes_through_are_no_subject() -> None:
+    """Two notes about one host's paths share '/home/openclaw', not a subject."""
+    words = resolution.subject_words("rsync to /home/openclaw/nfs/backups failed; /usr/local/bin/node too")
+    assert {"nfs", "openclaw", "backup", "node"} <= words
+    assert not words & {"home", "usr", "local", "bin"}
