@@ -29,10 +29,12 @@ def _t(category: str, direction: str, pattern: str, scope: int) -> Trigger:
     return Trigger(category, direction, re.compile(pattern, re.I), scope)
 
 
+# a failure named as a thing: 'the errors', 'accessibility issues', '502s'
+_FAILURE_NOUN = (r"errors?|oom|ooms|crash(?:es)?|warnings?|timeouts?|failures?|exceptions?|bugs?|issues?|problems?"
+                 r"|glitch(?:es)?|flakiness|[45]\d\ds")
 # 'OOM gone', 'the errors went away': the failure itself went away. Not any thing that is
 # gone: 'the config file is gone' and 'server has gone away' are failures.
-_GONE = (r"(?:errors?|oom|ooms|crash(?:es)?|warnings?|timeouts?|failures?|exceptions?|bugs?|issues?|problems?"
-         r"|glitch(?:es)?|flakiness|[45]\d\ds) (?:(?:are|is|now|all|completely|has|have|had|finally|just) )*"
+_GONE = (r"(?:" + _FAILURE_NOUN + r") (?:(?:are|is|now|all|completely|has|have|had|finally|just) )*"
          r"(?:gone|went away|gone away)")
 # 'bot posting again', 'events syncing normally', 'transcription completes now': a thing
 # doing its work again. Only verbs of a state, not of an action one may simply repeat
@@ -482,9 +484,11 @@ NOT_A_REPORT = re.compile(
     r"|make sure|ensure|always|must|should|need to|needs to|remember to|check that"
     # what happens when: 'silent on success; alerts on failure'
     r"|on (?:success|failure|failures|errors?|completion)"
-    # a thing that went away is a failure: 'the wrapper no longer exists'
-    r"|no longer (?:exists?|available|works?|working|functional|responds?|responding|supported|maintained"
-    r"|accessible|reachable|valid|loads?|loading|runs?|running|online|up|there|present|possible|allowed|accepted)"
+    # a thing that went away is a failure: 'the wrapper no longer exists'; the issues that
+    # are 'no longer present' are not
+    r"|(?!(?:is|are|was|were|" + _FAILURE_NOUN + r")\b)\w+(?: (?:is|are|was|were))? no longer (?:exists?|available"
+    r"|works?|working|functional|responds?|responding|supported|maintained|accessible|reachable|valid|loads?"
+    r"|loading|runs?|running|online|there|present|possible|allowed|accepted)"
     r"|pass(?:ing)? rates?"
     # a plan, a question, a hope or a habit: 'TODO: verify the export works', 'usually works'
     r"|verify|confirm|if|unless|whether|hopefully|hope|waiting to see|usually|typically|generally"
@@ -548,7 +552,7 @@ def lead_in(entry: Entry) -> str:
 
 
 SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
-                          r"|principles?|lessons?(?: learned)?|best practices?|checklist|instructions?|how to"
+                          r"|principles?|lessons?(?: learned)?|learnings|best practices?|checklist|instructions?|how to"
                           r"|what to|do'?s and don'?ts|conventions?|prevention|glossary|definitions?"
                           r"|terminology|vocabulary)\b", re.I)
 SECTION_RULE_TWIN = ascii_twin(SECTION_RULE)

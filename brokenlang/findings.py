@@ -136,7 +136,7 @@ def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> l
     for rid, s, end in merge_adjacent(spans, e.masked):
         hit = Hit(rid, s, end, e.text[s:end])
         ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
-        if ctx.status == context.ASSERTED and scope.resolves and e.kind != "heading" \
+        if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" \
                 and context.reports_past(e, hit):
             ctx = context.Context(context.RESOLVED, "section heading reports the fix")
         entry_hits.append((hit, ctx))
@@ -170,11 +170,19 @@ def combine(files: Sequence[FileAnalysis], rules: dict[str, Rule], ledger: Ledge
     return Analysis(findings, ignored, n_entries)
 
 
+class _Section(NamedTuple):
+    level: int
+    rule: bool        # a section of rules ('## Lessons')
+    resolves: bool    # its heading reports a fix or a success: its statements report it too
+    names_fix: bool   # its heading names a fix ('### Infrastructure Fix')
+    strong: bool      # ... reports a fix, not only a success ('Cleanup Completed')
+
+
 class _Scope:
     """What the headings and lead-in lines above an entry say about it."""
 
     def __init__(self) -> None:
-        self.stack: list[tuple[int, bool, bool]] = []   # (level, rule section, resolution section)
+        self.stack: list[_Section] = []
         self.lead_rule = False   # a lead-in line made the items after it rules
         self.lead_open = False   # ... or things not done yet (see context.lead_in)
         self.section = ""
@@ -182,7 +190,7 @@ class _Scope:
         self._section_words: frozenset[str] | None = None
 
     def enter(self, heading: Entry) -> None:
-        while self.stack and self.stack[-1][0] >= heading.heading_level:
+        while self.stack and self.stack[-1].level >= heading.heading_level:
             self.stack.pop()
         self.lead_rule = self.lead_open = False
         self.section = heading.section
@@ -194,9 +202,12 @@ class _Scope:
         """`cue`: context.is_resolution_statement(heading), when already known."""
         asserted = any(c.status == context.ASSERTED for _, c in entry_hits)
         resolved = any(c.status == context.RESOLVED for _, c in entry_hits)
-        resolves = not asserted and (resolved or (context.is_resolution_statement(heading) if cue is None else cue)
-                                     or context.heading_reports_fix(heading))
-        self.stack.append((heading.heading_level, context.section_rule(heading.section), resolves))
+        resolves = not asserted and (resolved or (context.is_resolution_statement(heading) if cue is None else cue))
+        names_fix = not asserted and context.heading_reports_fix(heading)
+        # a success heading ('Cleanup Completed') is no fix heading ('Drew Pushes Fixes')
+        strong = resolves and (resolved or context.strong_resolution(heading))
+        self.stack.append(_Section(heading.heading_level, context.section_rule(heading.section), resolves,
+                                   names_fix, strong))
 
     def lead(self, kind: str) -> None:
         self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind == context.LEAD_OPEN
@@ -210,11 +221,23 @@ class _Scope:
 
     @property
     def rule(self) -> bool:
-        return any(r for _, r, _ in self.stack)
+        return any(s.rule for s in self.stack)
 
     @property
     def resolves(self) -> bool:
-        return bool(self.stack) and self.stack[-1][2] and not self.lead_open
+        """The section reports a fix: its statements report it too."""
+        return bool(self.stack) and self.stack[-1].resolves and not self.lead_open
+
+    @property
+    def fixes(self) -> bool:
+        """The section reports fixes: its statements may close a failure by one shared word."""
+        return self.resolves and self.stack[-1].strong
+
+    @property
+    def covers(self) -> bool:
+        """The section reports or names a fix: a past failure in it is the fixed one. Naming
+        a fix ('### Infrastructure Fix') says nothing of other failures, elsewhere."""
+        return bool(self.stack) and (self.stack[-1].resolves or self.stack[-1].names_fix) and not self.lead_open
 
 
 def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
@@ -237,7 +260,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
                                         d.strong, resolves, words, ctx_words, focus,
                                         e.start_line if e.kind == "heading" else scope.section_line,
-                                        e.kind == "heading", scope.resolves and e.kind != "heading",
+                                        e.kind == "heading", scope.fixes and e.kind != "heading",
                                         weak=weak))
         return len(out) - 1
 

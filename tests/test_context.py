@@ -103,6 +103,7 @@ def test_context_table(text, hit, expected):
     ("## Error Handling", "Error", "ignored:topic heading"),
     ("## Known Issues", "Issues", "ignored:topic heading"),
     ("### Known Limitations", "Known Limitations", "ignored:topic heading"),
+    ("## Consolidated learnings: reviewer CLIs hang on big payloads", "hang", "ignored:rule"),
     ("### Crash Recovery Rules", "Crash", "ignored:topic heading"),
     ("## Deploy failed on staging", "Deploy failed", "asserted"),
     ("## Anthropic Credits Ran Out", "Ran Out", "asserted"),
@@ -179,6 +180,9 @@ def test_table_row_label_is_ignored():
     ("- **Delivery:** none (silent on success; alerts on failure)", False),   # what happens when
     ("- the hosted wrapper no longer exists", False),                         # a thing that went away
     ("- the export no longer fails", True),
+    ("- **RESOLVED**: the server accessibility issues no longer present", True),
+    ("- the errors are no longer present", True),
+    ("- the bucket is no longer there", False),
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)

@@ -91,6 +91,16 @@ CASES = [
      {"memory/2026-02-15.md": "# 2026-02-15\n\n- mcp.example.com is **dead**, Vercel returns DEPLOYMENT_NOT_FOUND\n"
                               "- the hosted wrapper at mcp.example.com/mcp no longer exists\n"},
      "memory/2026-02-15.md", 3, "open"),
+    ("an item under a success heading does not close a failure by one shared word",
+     {"memory/2026-03-08.md": "# 2026-03-08\n\n- Integration gap found (DBs not connected)\n",
+      "memory/2026-03-15.md": "# 2026-03-15\n\n## Infrastructure cleanup completed\n"
+                              "- Retained unused DBs due to uncertainty about data connections\n"},
+     "memory/2026-03-08.md", 3, "open"),
+    ("... under a fix heading it does",
+     {"memory/2026-03-08.md": "# 2026-03-08\n\n- Integration gap found (DBs not connected)\n",
+      "memory/2026-03-15.md": "# 2026-03-15\n\n## Infrastructure fixed\n"
+                              "- Retained unused DBs, attached the used ones to Vercel\n"},
+     "memory/2026-03-08.md", 3, "stale"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
