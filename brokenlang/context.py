@@ -424,6 +424,18 @@ def is_resolution_statement(entry: Entry) -> bool:
 FIX_HEADING = re.compile(r"\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|])", re.I)
 
 
+# a heading over a list of fixes: 'What was fixed:', 'Fixes applied', 'Issues resolved today'
+FIXES_LIST_HEADING = re.compile(
+    r"^(?:what (?:was|were|got|we|i|has been|have been) (?:fixed|resolved|solved|repaired)"
+    r"|(?:fixes|bug ?fixes|fixed|resolved|solved)(?: (?:applied|today|issues|bugs|items|problems))?"
+    r"|(?:issues?|bugs?|problems?|errors?|items?) (?:fixed|resolved|solved|closed)(?: today)?)\W*$", re.I)
+
+
+def heading_lists_fixes(heading: Entry) -> bool:
+    """Every failure under such a heading is one that was fixed, in any tense."""
+    return bool(FIXES_LIST_HEADING.match(_stripped(heading.section)))
+
+
 def heading_reports_fix(heading: Entry) -> bool:
     """A heading that ends on the noun 'Fix' (or puts it before a colon, dash or
     parenthesis) reports one, unless it asks for it ('Possible fix', 'Needs fix')."""

@@ -137,7 +137,7 @@ def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> l
         hit = Hit(rid, s, end, e.text[s:end])
         ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
         if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" \
-                and context.reports_past(e, hit):
+                and (scope.lists_fixes or context.reports_past(e, hit)):
             ctx = context.Context(context.RESOLVED, "section heading reports the fix")
         entry_hits.append((hit, ctx))
     return entry_hits
@@ -176,6 +176,7 @@ class _Section(NamedTuple):
     resolves: bool    # its heading reports a fix or a success: its statements report it too
     names_fix: bool   # its heading names a fix ('### Infrastructure Fix')
     strong: bool      # ... reports a fix, not only a success ('Cleanup Completed')
+    lists_fixes: bool  # ... is over a list of fixes ('What was fixed:'): every failure in it was
 
 
 class _Scope:
@@ -204,10 +205,11 @@ class _Scope:
         resolved = any(c.status == context.RESOLVED for _, c in entry_hits)
         resolves = not asserted and (resolved or (context.is_resolution_statement(heading) if cue is None else cue))
         names_fix = not asserted and context.heading_reports_fix(heading)
+        lists_fixes = resolves and context.heading_lists_fixes(heading)
         # a success heading ('Cleanup Completed') is no fix heading ('Drew Pushes Fixes')
         strong = resolves and (resolved or context.strong_resolution(heading))
         self.stack.append(_Section(heading.heading_level, context.section_rule(heading.section), resolves,
-                                   names_fix, strong))
+                                   names_fix, strong, lists_fixes))
 
     def lead(self, kind: str) -> None:
         self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind == context.LEAD_OPEN
@@ -232,6 +234,10 @@ class _Scope:
     def fixes(self) -> bool:
         """The section reports fixes: its statements may close a failure by one shared word."""
         return self.resolves and self.stack[-1].strong
+
+    @property
+    def lists_fixes(self) -> bool:
+        return self.covers and self.stack[-1].lists_fixes
 
     @property
     def covers(self) -> bool:

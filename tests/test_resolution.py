@@ -101,6 +101,14 @@ CASES = [
       "memory/2026-03-15.md": "# 2026-03-15\n\n## Infrastructure fixed\n"
                               "- Retained unused DBs, attached the used ones to Vercel\n"},
      "memory/2026-03-08.md", 3, "stale"),
+    ("every failure under 'What was fixed:' was fixed, in any tense",
+     {"memory/2026-03-15.md": "# 2026-03-15\n\n## 22:38 Graph fixed\n\n### What was fixed:\n"
+                              "- **Issue:** Neo4j embedding dimension mismatch\n"},
+     "memory/2026-03-15.md", 6, "resolved"),
+    ("... and a present-tense failure under a fix heading stays a current fact",
+     {"memory/2026-03-15.md": "# 2026-03-15\n\n## 22:38 Graph fixed\n\n"
+                              "- **Issue:** Neo4j embedding dimension mismatch\n"},
+     "memory/2026-03-15.md", 5, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
