@@ -348,7 +348,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
             if _same_clause(text, s, e, hit):
                 found.add("resolved")
         elif trig.direction in ("forward", "both") and e <= hit.start:
-            gap = text[e:hit.start]
+            # with the marks a hit may open with ('— can't do'): they end a clause too
+            gap = text[e:hit.start] + _lead_marks(hit.text)
             if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap) \
                     and (trig.category != "conditional" or _conditional_ok(gap)):
                 found.add(trig.category)
@@ -377,6 +378,18 @@ def _triggers(text: str, hit: Hit) -> set[str]:
     if "conditional" not in found and CONDITIONAL_BACK.match(rest) and hit.start <= _lead_len(text) + 2:
         found.add("conditional")
     return found
+
+
+def _lead_marks(hit_text: str) -> str:
+    """The dashes and stops among what a hit's text holds before its first letter or digit
+    (not a parenthesis: '(429 cases)' is in the clause before it)."""
+    for i, c in enumerate(hit_text):
+        if c.isalnum():
+            return "".join(m for m in hit_text[:i] if m in CLAUSE_MARKS)
+    return ""
+
+
+CLAUSE_MARKS = frozenset("—–-:;.!?|")
 
 
 def _trigger(category: str, direction: str) -> re.Pattern[str]:

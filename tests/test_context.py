@@ -89,6 +89,9 @@ def ctx(text, hit, path="notes.md"):
     ('- the "sync" job failed again', "failed again", "asserted"),
     ('- status: "failed"', "failed", "asserted"),
     ("- it's broken, the 'retry' tab too", "broken", "asserted"),
+    # a dash the hit opens with ends the negation's clause
+    ("- VNC recording not enabled — can't do screen_record via node", "— can't do", "asserted"),
+    ("- Added tests for the heartbeat parser (429 cases)", "(429", "ignored:conditional"),
     # a condition as a line's label, then an instruction: a runbook line
     ("- **If blocked:** Report that gog is unavailable; do not fall back", "is unavailable", "ignored:rule"),
     ("- When the relay drops: restart it and tell Sam it was down", "was down", "ignored:rule"),
