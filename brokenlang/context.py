@@ -631,4 +631,9 @@ def reports_past(entry: Entry, hit: Hit) -> bool:
     problem; 'X CANNOT use tools' under a success heading is a current fact."""
     a, b = next(((a, b) for a, b in clauses(entry.masked) if a <= hit.start < b), (0, len(entry.masked)))
     clause = entry.masked[a:b]
+    if NOT_STATE.match(hit.text):   # 'NOT connected' is a state, not a past event: its own words tell no tense
+        clause = clause[:hit.start - a] + " " * (hit.end - hit.start) + clause[hit.end - a:]
     return bool(PAST.search(clause)) and not ONGOING.search(clause)
+
+
+NOT_STATE = re.compile(r"\s*not\s+\w+ed\b", re.I)

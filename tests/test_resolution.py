@@ -109,6 +109,10 @@ CASES = [
      {"memory/2026-03-15.md": "# 2026-03-15\n\n## 22:38 Graph fixed\n\n"
                               "- **Issue:** Neo4j embedding dimension mismatch\n"},
      "memory/2026-03-15.md", 5, "open"),
+    ("'NOT connected' under a success heading is a current state, not the fixed failure",
+     {"memory/2026-03-08.md": "# 2026-03-08\n\n### Completed today:\n"
+                              "- ✅ Database audit - Railway DBs exist but NOT connected to Vercel\n"},
+     "memory/2026-03-08.md", 4, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
