@@ -424,8 +424,9 @@ PAST = re.compile(r"\b(?:was|were|did|had|got|ran|went|saw|tried|made|broke|hit|
 
 
 def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
-    lo, hi = (e, hit.start) if e <= hit.start else (hit.end, s)
-    return not CLAUSE_END.search(text[lo:hi])
+    if e <= hit.start:   # the hit's own 'still' ends the clause too: 'fixed for X, Y still broken'
+        return not CLAUSE_END.search(text[e:hit.start]) and not CLAUSE_END.match(hit.text)
+    return not CLAUSE_END.search(text[hit.end:s])
 
 
 def is_resolution_statement(entry: Entry) -> bool:

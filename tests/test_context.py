@@ -89,6 +89,7 @@ def ctx(text, hit, path="notes.md"):
     ('- the "sync" job failed again', "failed again", "asserted"),
     ('- status: "failed"', "failed", "asserted"),
     ("- it's broken, the 'retry' tab too", "broken", "asserted"),
+    ("- **Status:** Fixed for basic operation, per-container metrics still broken", "still broken", "asserted"),
     # a dash the hit opens with ends the negation's clause
     ("- VNC recording not enabled — can't do screen_record via node", "— can't do", "asserted"),
     ("- Added tests for the heartbeat parser (429 cases)", "(429", "ignored:conditional"),
