@@ -424,9 +424,15 @@ PAST = re.compile(r"\b(?:was|were|did|had|got|ran|went|saw|tried|made|broke|hit|
 
 
 def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
-    if e <= hit.start:   # the hit's own 'still' ends the clause too: 'fixed for X, Y still broken'
-        return not CLAUSE_END.search(text[e:hit.start]) and not CLAUSE_END.match(hit.text)
+    if e <= hit.start:
+        gap = text[e:hit.start]
+        # after a comma, the hit's own 'still' opens another clause: 'fixed for X, Y still broken'
+        # (not 'fixed the bug where the sync still crashed')
+        return not CLAUSE_END.search(gap) and not ("," in gap and STILL.match(hit.text))
     return not CLAUSE_END.search(text[hit.end:s])
+
+
+STILL = re.compile(r"\s*(?:still|again|not yet)\b", re.I)
 
 
 def is_resolution_statement(entry: Entry) -> bool:
