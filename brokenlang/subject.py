@@ -34,6 +34,7 @@ retry retried needs required requires root cause ✅ ❌ ⚠️ unavailable avai
 running restored recovered replenished breakthrough proven verified correct clean
 install installed installing configured enabled disabled connected disconnected loaded set setup
 unknown invalid incorrect outdated expired existent non hallucinated hallucinates hallucinating
+start started starts starting stopped stops stopping loading loads sent delivered arrived alert alerts
 """.split())
 
 

@@ -113,6 +113,12 @@ CASES = [
      {"memory/2026-03-08.md": "# 2026-03-08\n\n### Completed today:\n"
                               "- ✅ Database audit - Railway DBs exist but NOT connected to Vercel\n"},
      "memory/2026-03-08.md", 4, "open"),
+    ("the state in a failure ('not started') is no subject a success can share",
+     {"memory/2026-03-07.md": "# 2026-03-07\n\n## Key Events\n\n- 15:06 Wrote the lead generation report.\n"
+                              "  - Current gaps identified:\n    ❌ Email outreach not started\n\n"
+                              "- 15:25 Made the morning report system robust.\n\n  Verification:\n"
+                              "  - Log confirmed: \"Morning report daemon started\"\n"},
+     "memory/2026-03-07.md", 7, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
