@@ -77,8 +77,10 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
        r" (?:now|again))\b", 0),
-    _t("resolved", "both", r"(?:\b(?:fixed|resolved|resolve|solved|fix:|fixed:|mitigated|patched|repaired|restored"
-       r"|recovered|succeeded|successfully|unblocked|no longer|back online|back up|back to normal|works now"
+    # ('is resolve', a slip for 'is resolved'; not the todo 'Resolve the block')
+    _t("resolved", "both", r"(?:\b(?:fixed|resolved|(?:is|are|was|were|got|been) resolve|solved|fix:|fixed:"
+       r"|mitigated|patched|repaired|restored|recovered|succeeded|successfully|unblocked|no longer|back online"
+       r"|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
@@ -514,6 +516,8 @@ NOT_A_REPORT = re.compile(
     r"|resumed (?:the|a|an|my|our|its|their|this|that|work|working)"   # an action, not a recovery
     # a rule or a wish: 'make sure the tests pass', 'check that the deploy works'
     r"|make sure|ensure|always|must|should|need to|needs to|remember to|check that"
+    # a workaround leaves the failure in place: '**Workaround:** local commit works, push deferred'
+    r"|workarounds?(?=[*_ ]*:)"
     # what happens when: 'silent on success; alerts on failure'
     r"|on (?:success|failure|failures|errors?|completion)"
     # a thing that went away is a failure: 'the wrapper no longer exists'; the issues that

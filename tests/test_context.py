@@ -187,6 +187,7 @@ def test_table_row_label_is_ignored():
     ("- **RESOLVED**: the server accessibility issues no longer present", True),
     ("- the errors are no longer present", True),
     ("- the bucket is no longer there", False),
+    ("- **Workaround:** local commit works, push deferred", False),   # the failure is still there
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)

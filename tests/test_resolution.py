@@ -119,6 +119,9 @@ CASES = [
                               "- 15:25 Made the morning report system robust.\n\n  Verification:\n"
                               "  - Log confirmed: \"Morning report daemon started\"\n"},
      "memory/2026-03-07.md", 7, "open"),
+    ("a todo to resolve a failure does not resolve it",
+     {"MEMORY.md": "# Memory\n\n## Todo\n- **Resolve exec approval block** (41+ days - config missing)\n"},
+     "MEMORY.md", 4, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
