@@ -34,8 +34,8 @@ _FAILURE_NOUN = (r"errors?|oom|ooms|crash(?:es)?|warnings?|timeouts?|failures?|e
                  r"|glitch(?:es)?|flakiness|[45]\d\ds")
 # 'OOM gone', 'the errors went away': the failure itself went away. Not any thing that is
 # gone: 'the config file is gone' and 'server has gone away' are failures.
-_GONE = (r"(?:" + _FAILURE_NOUN + r") (?:(?:are|is|now|all|completely|has|have|had|finally|just) )*"
-         r"(?:gone|went away|gone away)")
+_GONE = (r"(?:" + _FAILURE_NOUN + r"|outages?|downtime) (?:(?:are|is|now|all|completely|has|have|had|finally|just) )*"
+         r"(?:gone|went away|gone away|ended)")
 # 'bot posting again', 'events syncing normally', 'transcription completes now': a thing
 # doing its work again. Only verbs of a state, not of an action one may simply repeat
 # ('deploying again', 'runs again at 5').
@@ -74,28 +74,38 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|possible (?:fix|fixes|solutions?)|potential (?:fix|fixes)|will (?:fix|resolve)|should (?:fix|resolve)"
        r"|fix (?:it|this) (?:later|tomorrow)|no fix|without (?:a )?fix|not only|no doubt|no matter|nothing but"
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"
+       # a fix to come: 'will set it up when back online'
+       r"|(?:when|once|as soon as) (?:\w+ ){0,3}(?:is |are |gets? |comes? )?(?:back online|back up|back to normal"
+       r"|fixed|resolved|restored)"
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
        r" (?:now|again))\b", 0),
     # ('is resolve', a slip for 'is resolved'; not the todo 'Resolve the block')
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|(?:is|are|was|were|got|been) resolve|solved|fix:|fixed:"
-       r"|mitigated|patched|repaired|restored|recovered|succeeded|successfully|unblocked|no longer|back online"
-       r"|back up|back to normal|works now"
+       r"|mitigated|patched|repaired|corrected|rectified|remedied|restored|recovered|succeeded|successfully|unblocked"
+       r"|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
+       r"|now [*_]*(?:fully |back )?[*_]*(?:operational|functional|healthy|online|responsive|stable)"
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
        r"|stable (?:now|again)|" + _FINE_NOW + "|" + _GONE + "|" + _DOING_AGAIN +
        r"|fixes"
        r"|previously|used to|formerly)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
        r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
-       r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b", 4),
+       r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b"
+       r"(?!-\w)", 4),   # not in a compound: 'timeout/no-output failures'
+
     _t("negated", "backward", r"\b(?:not (?:a|an|the) (?:real|actual)|(?:was|is|were|are) (?:not|n'?t) (?:real|actual)"
        r"|false (?:alarm|positive)|not (?:an? )?issue|non-issue|(?:is|was) fine|ruled out|not confirmed"
        r"|expected)\b", 4),
+    # the failing thing dealt with, told after it: 'service was DOWN - started and enabled it'
+    _t("remedied", "backward", r"\b(?:re)?(?:started|enabled|installed|connected|authenticated|loaded|initiali[sz]ed)"
+       r"(?: and (?:re)?\w+ed)? (?:it|them)\b", 0),
     # a hit dismissed later in its sentence: '⚠️ Gateway unreachable — auth scope, not a service issue'
     _t("dismissed", "backward", r"\b(?:not an? (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error|concern)"
-       r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|a false alarm|a false positive)"
+       r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|bogus|spurious|a false alarm|a false positive"
+       r"|a red herring)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
        r"|nothing to worry))\b", 15),
     # a number going down, not a service: 'budget is down to $120', 'errors down by 40%'
@@ -118,7 +128,9 @@ PRIORITY = ("resolved", "negated", "dismissed", "metric", "zero", "conditional",
 IMPERATIVE_START = re.compile(
     r"^(?:never|don'?t|do not|avoid|always|must|should|make sure|ensure|remember to|remember|check|verify|look for"
     r"|look at|watch for|watch|monitor|log|report|notify|ask|escalate|alert|retry|restart|roll ?back|rollback"
-    r"|wait|stop|use|keep|run|re-?run|try|test|confirm|review|inspect|investigate|grep|search|open|read|write"
+    r"|wait|stop|use|keep|run|re-?run|try|test|confirm|review|inspect|document|record|track|grep"
+    # 'investigate the deploy failure' takes the failure as given; 'investigate any failures' does not
+    r"|investigate(?= (?:any|all|every|each|new|unexpected|recurring)\b)|search|open|read|write"
     r"|add|update|install|ping|call|reply|respond|tell|send|post|create|delete|remove|clear|reset)\b(?![:])\s+(?!failed|fails|errors?\b)",
     re.I)
 RULE_WORDS = re.compile(
@@ -129,6 +141,7 @@ TOPIC_HEADING = re.compile(
     r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?"
     r"(?:issues|problems|errors|bugs|failures"
     r"|crashes|incidents|outages|debugging|troubleshooting|blockers|limitations|caveats|gotchas)\b"
+    r"|what (?:doesn'?t|didn'?t|does not|did not|won'?t|isn'?t|wasn'?t) work(?:ing|s|ed)?\b"
     r"|(?:error|failure|crash|incident|outage"
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
@@ -180,7 +193,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     for cat in PRIORITY[1:]:
         if cat in found:
             return Context("ignored", _REASON[cat])
-    if (under_lead_in or in_rule_section) and not _has_timestamp(text):
+    if (under_lead_in or in_rule_section) and not _has_timestamp(text) \
+            and not (in_rule_section and _recounted(text, hit)):
         return Context("ignored", "rule")
     return Context(ASSERTED, None)
 
@@ -271,6 +285,21 @@ def _label_then_rule(text: str, hit: Hit) -> bool:
     return bool(STRONG_RULE.match(rest) or RULE_VERB.match(rest))
 
 
+def _recounted(text: str, hit: Hit) -> bool:
+    """'I crashed myself again by editing the config' under a lessons heading tells what
+    happened; rules and lessons are stated in the present."""
+    start = _lead_len(text)
+    if start > hit.start:
+        return False
+    start = max([start, *(m.end() for m in SENTENCE_END.finditer(text, start, hit.start))])
+    return bool(RECOUNT.search(text[start:hit.end]))
+
+
+# a past event told, not the past participle of a rule ('once poisoned', 'Automated checks')
+RECOUNT = re.compile(r"\b(?:was|were|did|had|got|ran|went|broke|came|took|kept|(?:I|we|it|they|he|she) \w+ed)\b",
+                     re.I)
+
+
 TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b")
 
 
@@ -346,14 +375,14 @@ def _triggers(text: str, hit: Hit) -> set[str]:
             if trig.category == "resolved" and not _inside_failure_phrase(matched):
                 found.add("resolved")
             continue  # a trigger inside the hit belongs to the failure phrase itself
-        if trig.category == "resolved":
+        if trig.category == "resolved" or (trig.category == "remedied" and s >= hit.end):
             if _same_clause(text, s, e, hit):
                 found.add("resolved")
         elif trig.direction in ("forward", "both") and e <= hit.start:
             # with the marks a hit may open with ('— can't do'): they end a clause too
             gap = text[e:hit.start] + _lead_marks(hit.text)
             if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap) \
-                    and (trig.category != "conditional" or _conditional_ok(gap)):
+                    and (trig.category != "conditional" or _conditional_ok(gap, matched, hit.text)):
                 found.add(trig.category)
         elif trig.direction in ("backward", "both") and s >= hit.end:
             gap = text[hit.end:s]
@@ -416,9 +445,16 @@ def _inside_failure_phrase(matched: str) -> bool:
     return matched.lower() == "no longer"
 
 
-def _conditional_ok(gap: str) -> bool:
-    """'when I ran the migration it crashed' narrates; 'when the deploy fails' is a rule."""
-    return not PAST.search(gap)
+def _conditional_ok(gap: str, cue: str, hit_text: str) -> bool:
+    """'when I ran the migration it crashed' narrates; 'when the deploy fails' is a rule.
+    After 'when' the failure's own tense counts too: 'stopped when the connection dropped'."""
+    return not PAST.search(gap) and not (TEMPORAL_CUE.match(cue) and PAST.search(hit_text)
+                                         and not PRESENT_AUX.search(hit_text))
+
+
+TEMPORAL_CUE = re.compile(r"when|once", re.I)
+# a participle after these is no past event: 'when matches aren't found'
+PRESENT_AUX = re.compile(r"\b(?:is|are|am|be|isn'?t|aren'?t|gets?|has|have|hasn'?t|haven'?t)\b", re.I)
 
 
 PAST = re.compile(r"\b(?:was|were|did|had|got|ran|went|saw|tried|made|broke|hit|sent|came|took|began|found|left"
@@ -430,10 +466,13 @@ def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
         gap = text[e:hit.start]
         # after a comma, the hit's own 'still' opens another clause: 'fixed for X, Y still broken'
         # (not 'fixed the bug where the sync still crashed')
-        return not CLAUSE_END.search(gap) and not ("," in gap and STILL.match(hit.text))
+        # and a fix told in an earlier sentence is of something else: 'Fixed the login. Deploy failed'
+        return not CLAUSE_END.search(gap) and not ("," in gap and STILL.match(hit.text)) \
+            and not SENTENCE_STOP.search(gap)
     return not CLAUSE_END.search(text[hit.end:s])
 
 
+SENTENCE_STOP = re.compile(r"[.!?](?:\s|$)")
 STILL = re.compile(r"\s*(?:still|again|not yet)\b", re.I)
 
 
@@ -484,7 +523,7 @@ _unicode_resolution = TextMemo(_unicode_resolution_statement)
 
 
 RESOLUTION_CUE = re.compile(
-    r"\b(?:fixed|fixes|resolved|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
+    r"\b(?:fixed|fixes|resolved|solved|fix:|mitigated|patched|repaired|corrected|rectified|remedied|restored|recovered|replenished"
     r"|succeeded|success|successful|successfully|breakthrough|unblocked|no longer|back online|back up"
     r"|back to normal|works|working|worked|now running|running again|confirmed|authenticated|installed"
     r"|reinstalled|passes|passing|passed|green|healthy|operational|functional|correct|clean run|proven"
@@ -501,7 +540,7 @@ RESOLUTION_CUE = re.compile(
 PSEUDO = _trigger("pseudo", "both")
 # cues that say a failure went away, as opposed to ones that only say something went well
 STRONG_CUE = re.compile(
-    r"\b(?:fixed|fixes|resolved|solved|fix:|mitigated|patched|repaired|restored|recovered|replenished"
+    r"\b(?:fixed|fixes|resolved|solved|fix:|mitigated|patched|repaired|corrected|rectified|remedied|restored|recovered|replenished"
     r"|succeeded|successfully|breakthrough|unblocked|no longer|back online|back up|back to normal|works"
     r"|working|worked|now running|running again|authenticated|reinstalled|passes again|green again"
     r"|up and running|re-?enabled|reconnected|responsive again|responding again|stable again|" + _FINE_NOW
@@ -534,7 +573,10 @@ NOT_A_REPORT = re.compile(
     # a success with a failure after 'but': 'tests passed locally but fail on CI'
     r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
     r"|time[sd]? out|timing out|stuck|down|missing|not))\b|\?"
-    r"|\b(?:todo|to-do|next(?: steps?)?|plan|goal|idea|question|q|ask|wish|to confirm|to check|to verify|to test)\s*:",
+    r"|\b(?:todo|to-do|next(?: steps?)?|plan|goal|idea|question|q|ask|wish|to confirm|to check|to verify|to test)\s*:"
+    # a cue word naming a kind of thing, not a state: '### Functional gaps', 'Available models: ...'
+    r"|^[\s#>*_+•\d.)-]*(?:functional|operational|available|healthy|online|responsive|green|stable|correct)"
+    r" (?!(?:again|now|and|since|after|for|on|in|at|with|by|from|to|but|though|as|all|fully)\b)[a-z]",
     re.I)
 NOT_A_REPORT_TWIN = ascii_twin(NOT_A_REPORT)
 RESOLUTION_CUE_TWIN = ascii_twin(RESOLUTION_CUE)

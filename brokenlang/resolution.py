@@ -71,14 +71,18 @@ class Subjects:
 
 
 THRESHOLD = 0.3
+MIDNIGHT = dt.time(tzinfo=dt.timezone.utc)   # the time of a statement dated by its day only
 DAY = dt.timedelta(days=1)
 MIN_SHARED_WEIGHT = 1.5
 
 
 def later(a: Statement, b: Statement) -> bool:
     """Is b written after a? Within a file, position decides when dates agree."""
-    if a.path == b.path and b.line > a.line and b.when.date() >= a.when.date():
-        return True  # notes are appended: further down the same day (or a vaguer date) is later
+    if a.path == b.path:
+        if b.line > a.line and b.when.date() >= a.when.date():
+            return True  # notes are appended: further down the same day (or a vaguer date) is later
+        if b.when.date() == a.when.date() and MIDNIGHT in (a.when.timetz(), b.when.timetz()):
+            return False  # above it the same day, one of them dated by its day only: earlier
     return b.when > a.when and ((a.strong and b.strong) or b.when - a.when > DAY)
 
 

@@ -98,6 +98,27 @@ def ctx(text, hit, path="notes.md"):
     ("- When the relay drops: restart it and tell Sam it was down", "was down", "ignored:rule"),
     ("- When I checked: the relay was down again", "was down", "asserted"),
     ("- Should catch: crashes, freezes, unresponsive states", "crashes", "ignored:rule"),
+    # 'when' with a past failure tells when it happened
+    ("- Was selecting replacement images when connection dropped", "connection dropped", "asserted"),
+    ("- when the deploy fails, roll back", "deploy fails", "ignored:conditional"),
+    ("- Fuzzy matching for city names when exact matches aren't found", "aren't found", "ignored:conditional"),
+    # a todo to look into a failure presupposes it; a standing instruction does not
+    ("- Investigate GitHub Pages deployment failure for new design", "deployment failure", "asserted"),
+    ("- Investigate any failures and report them", "failures", "ignored:rule"),
+    ("- Record command failures, exceptions, and bugs here.", "failures", "ignored:rule"),
+    # a negator in a compound modifier negates nothing
+    ("- Root-cause analysis done for plan-review timeout/no-output failures", "output failures", "asserted"),
+    # the failing thing dealt with, after it
+    ("- Found the relay service was DOWN — started and enabled it", "was DOWN", "resolved"),
+    ("- Gateway unresponsive, restarted it", "unresponsive", "resolved"),
+    ("- Restarted it and then the gateway crashed", "crashed", "asserted"),
+    ("- The broken link checker was corrected with a regression test", "broken", "resolved"),
+    # a fix in an earlier sentence is of something else; one after the failure is its fix
+    ("- Fixed the login page. Deploy failed with HTTP 500", "Deploy failed", "asserted"),
+    ("- Deploy failed with HTTP 500. Fixed by setting the env var", "Deploy failed", "resolved"),
+    ("- **After 7+ days of EBADF**, exec tool is now **fully operational**", "EBADF", "resolved"),
+    # a fix to come
+    ("- **PLC Laptop offline** - will set it up when back online", "offline", "asserted"),
 ])
 def test_context_table(text, hit, expected):
     assert ctx(text, hit) == expected
@@ -111,6 +132,8 @@ def test_context_table(text, hit, expected):
     ("### Crash Recovery Rules", "Crash", "ignored:topic heading"),
     ("## Deploy failed on staging", "Deploy failed", "asserted"),
     ("## Anthropic Credits Ran Out", "Ran Out", "asserted"),
+    ("## What Doesn't Work", "Doesn't Work", "ignored:topic heading"),
+    ("## What Didn't Work / Known Issues", "Didn't Work", "ignored:topic heading"),
 ])
 def test_headings(text, hit, expected):
     assert ctx(text, hit) == expected
@@ -124,6 +147,15 @@ def test_a_glossary_defines_words_it_reports_nothing(tmp_path: Path) -> None:
     found = brokenlang.scan_paths([str(tmp_path)], cwd=str(tmp_path), git_dates=False, cache=False)
     assert [f.line for f in found] == [7]   # the same words outside the glossary are reported
     assert section_rule("Definitions") and section_rule("Terminology") and not section_rule("Deploy failures")
+
+
+def test_a_lessons_section_states_rules_but_may_recount_what_happened(tmp_path: Path) -> None:
+    import brokenlang
+
+    (tmp_path / "MEMORY.md").write_text("## Lessons\n\n- Local vite builds fail in the container\n"
+                                        "- I crashed the gateway again by editing the config\n")
+    found = brokenlang.scan_paths([str(tmp_path)], cwd=str(tmp_path), git_dates=False, cache=False)
+    assert [(f.line, f.state) for f in found] == [(4, "open")]
 
 
 def test_table_row_label_is_ignored():
@@ -188,6 +220,9 @@ def test_table_row_label_is_ignored():
     ("- the errors are no longer present", True),
     ("- the bucket is no longer there", False),
     ("- **Workaround:** local commit works, push deferred", False),   # the failure is still there
+    ("- the 16-day outage ended", True),
+    ("- the timeouts have ended", True),
+    ("- The billing error is gone", True),
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)

@@ -122,6 +122,16 @@ CASES = [
     ("a todo to resolve a failure does not resolve it",
      {"MEMORY.md": "# Memory\n\n## Todo\n- **Resolve exec approval block** (41+ days - config missing)\n"},
      "MEMORY.md", 4, "open"),
+    ("a timed line above a line dated by its day only is earlier, not later",
+     {"memory/2026-02-08.md": "# 2026-02-08\n\n## WhatsApp Gateway\n\n"
+                              "- 18:49:26 Fixed the WhatsApp gateway disconnects\n\n"
+                              "**Status:** Unstable - WhatsApp gateway disconnects intermittently\n"},
+     "memory/2026-02-08.md", 7, "open"),
+    ("a timed line below a line dated by its day only is later",
+     {"memory/2026-02-08.md": "# 2026-02-08\n\n## WhatsApp Gateway\n\n"
+                              "**Status:** Unstable - WhatsApp gateway disconnects intermittently\n\n"
+                              "- 18:49:26 Fixed the WhatsApp gateway disconnects\n"},
+     "memory/2026-02-08.md", 5, "stale"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
