@@ -78,6 +78,8 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:when|once|as soon as) (?:\w+ ){0,3}(?:is |are |gets? |comes? )?(?:back online|back up|back to normal"
        r"|fixed|resolved|restored)"
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
+       # 'a previously referenced path was missing': an attribute, not 'it previously failed'
+       r"|(?:a|an|the|its|their|our|my) previously"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
        r" (?:now|again))\b", 0),
     # ('is resolve', a slip for 'is resolved'; not the todo 'Resolve the block')
@@ -85,7 +87,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|mitigated|patched|repaired|corrected|rectified|remedied|restored|recovered|succeeded|successfully|unblocked"
        r"|no longer|back online|back up|back to normal|works now"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
-       r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed|handled"
+       r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed"
        r"|now [*_]*(?:fully |back )?[*_]*(?:operational|functional|healthy|online|responsive|stable)"
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
        r"|stable (?:now|again)|" + _FINE_NOW + "|" + _GONE + "|" + _DOING_AGAIN +
@@ -107,7 +109,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|bogus|spurious|a false alarm|a false positive"
        r"|a red herring)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
-       r"|nothing to worry))\b", 15),
+       r"|nothing to worry))\b|\((?:expected|by design|intended|harmless|benign)\b", 15),
     # a number going down, not a service: 'budget is down to $120', 'errors down by 40%'
     _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
     # designed handling of failures, not a failure: 'added retries for timeouts'
@@ -121,7 +123,8 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|retries on|recover from|recovers from|fallback for|fall back on)\b", 8),
     _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
-       r"|for example|such as|like|titled|named|called|phrases?|wording|text)\b[^\"“]{0,12}[\"“]", 12),
+       r"|for example|such as|like|titled|named|called|phrases?|wording|text|instead of|rather than)\b"
+       r"[^\"“]{0,12}[\"“]", 12),
 )
 PRIORITY = ("resolved", "negated", "dismissed", "metric", "zero", "conditional", "quoted")
 
@@ -447,9 +450,11 @@ def _inside_failure_phrase(matched: str) -> bool:
 
 def _conditional_ok(gap: str, cue: str, hit_text: str) -> bool:
     """'when I ran the migration it crashed' narrates; 'when the deploy fails' is a rule.
-    After 'when' the failure's own tense counts too: 'stopped when the connection dropped'."""
-    return not PAST.search(gap) and not (TEMPORAL_CUE.match(cue) and PAST.search(hit_text)
-                                         and not PRESENT_AUX.search(hit_text))
+    The failure's own tense counts too: 'stopped when the connection dropped'. After 'if'
+    the past is still a condition: 'if the bind config got corrupted'."""
+    if not TEMPORAL_CUE.match(cue):
+        return True   # 'if the bind config got corrupted' is still a condition
+    return not PAST.search(gap) and not (PAST.search(hit_text) and not PRESENT_AUX.search(hit_text))
 
 
 TEMPORAL_CUE = re.compile(r"when|once", re.I)
@@ -686,7 +691,18 @@ def reports_past(entry: Entry, hit: Hit) -> bool:
     clause = entry.masked[a:b]
     if NOT_STATE.match(hit.text):   # 'NOT connected' is a state, not a past event: its own words tell no tense
         clause = clause[:hit.start - a] + " " * (hit.end - hit.start) + clause[hit.end - a:]
+    elif "not" in hit.text.lower():   # 'API key not configured', 'XAI_API_KEY: Not found'
+        clause = NOT_PARTICIPLE.sub(" ", clause)
     return bool(PAST.search(clause)) and not ONGOING.search(clause)
 
 
+def problem_field(entry: Entry) -> bool:
+    """A field that describes a problem ('**Issue:** RuntimeError ...'): under a heading that
+    reports its fix, it names the fixed problem, in any tense."""
+    return PROBLEM_FIELD.match(entry.masked) is not None
+
+
+PROBLEM_FIELD = re.compile(r"[\s>*_+•\d.)-]*(?:issues?|problems?|errors?|symptoms?|root causes?|causes?|bugs?"
+                           r"|what happened|what broke)[*_]*\s*:", re.I)
+NOT_PARTICIPLE = re.compile(r"\bnot\s+(?:\w+ed|found|set|seen|known|done|built|made|sent|shown)\b", re.I)
 NOT_STATE = re.compile(r"\s*not\s+\w+ed\b", re.I)

@@ -137,7 +137,8 @@ def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> l
         hit = Hit(rid, s, end, e.text[s:end])
         ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
         if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" \
-                and (scope.lists_fixes or context.reports_past(e, hit)):
+                and (scope.lists_fixes or context.reports_past(e, hit)
+                     or (scope.reports_fix and context.problem_field(e))):
             ctx = context.Context(context.RESOLVED, "section heading reports the fix")
         entry_hits.append((hit, ctx))
     return entry_hits
@@ -238,6 +239,12 @@ class _Scope:
     @property
     def lists_fixes(self) -> bool:
         return self.covers and self.stack[-1].lists_fixes
+
+    @property
+    def reports_fix(self) -> bool:
+        """The section reports or names a fix, not only a success ('## Fixed the login', not
+        '## Validation: OPERATIONAL')."""
+        return self.covers and (self.stack[-1].strong or self.stack[-1].names_fix)
 
     @property
     def covers(self) -> bool:

@@ -74,6 +74,9 @@ THRESHOLD = 0.3
 MIDNIGHT = dt.time(tzinfo=dt.timezone.utc)   # the time of a statement dated by its day only
 DAY = dt.timedelta(days=1)
 MIN_SHARED_WEIGHT = 1.5
+# an item under a heading that reports fixes closes a failure by one shared word when the
+# word is that much of what the item is about ('Gmail fixed', not '/tasks tab switcher ...')
+FIX_ITEM_SHARE = 0.3
 
 
 def later(a: Statement, b: Statement) -> bool:
@@ -154,6 +157,7 @@ class _Timeline:
         self.weight = {w: subjects.weight(w) for w in strong.keys() | weak.keys()}
         # the same sums, in the same order, as Subjects.similarity takes them
         self.totals = [sum(map(self.weight.__getitem__, ws)) for ws in words]
+        self.own_totals = [sum(map(self.weight.__getitem__, s.own)) for s in ranked]
         paths: dict[str, list[int]] = {}
         for r in sorted(range(len(ranked)), key=lambda r: ranked[r].line):
             paths.setdefault(ranked[r].path, []).append(r)
@@ -259,8 +263,10 @@ class _Timeline:
         shared = side.words & ws
         if not shared:
             return False
-        if s.fix_section and sum(map(self.weight.__getitem__, shared)) >= self.min_shared:
-            return True
+        if s.fix_section:
+            num = sum(map(self.weight.__getitem__, shared))
+            if num >= self.min_shared and num >= FIX_ITEM_SHARE * self.own_totals[r]:
+                return True
         if s.weak:
             return len(shared) >= 2 and not f.own.isdisjoint(ws) and self._similar(side, r, shared)
         if not f.own.isdisjoint(ws) and self._similar(side, r, shared):
@@ -350,8 +356,10 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
     province IDs caused ...')."""
     if not names_focus(f, r):
         return False
-    if r.fix_section and _shared_weight(f, r, subjects) >= subjects.min_shared:
-        return True
+    if r.fix_section:
+        num = _shared_weight(f, r, subjects)
+        if num >= subjects.min_shared and num >= FIX_ITEM_SHARE * sum(subjects.weight(w) for w in r.own):
+            return True
     shared = (f.own | f.context) & (r.own | r.context)
     if r.weak:  # 'API docs updated ✅' must not close 'API returned 500 on /orders'
         return len(shared) >= 2 and _related(f, r, subjects)

@@ -117,6 +117,12 @@ def ctx(text, hit, path="notes.md"):
     ("- Fixed the login page. Deploy failed with HTTP 500", "Deploy failed", "asserted"),
     ("- Deploy failed with HTTP 500. Fixed by setting the env var", "Deploy failed", "resolved"),
     ("- **After 7+ days of EBADF**, exec tool is now **fully operational**", "EBADF", "resolved"),
+    ('- returned 403: "API calls are disabled for non-browser apps" (expected; browser-only)', "returned 403",
+     "ignored:dismissed"),
+    ('- Should now show "Connected" instead of "Disconnected"', "Disconnected", "ignored:quoted"),
+    ("- a previously referenced path for the dashboard spec was missing", "was missing", "asserted"),
+    # routine handling is no fix
+    ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
     # a fix to come
     ("- **PLC Laptop offline** - will set it up when back online", "offline", "asserted"),
 ])
@@ -132,6 +138,7 @@ def test_context_table(text, hit, expected):
     ("### Crash Recovery Rules", "Crash", "ignored:topic heading"),
     ("## Deploy failed on staging", "Deploy failed", "asserted"),
     ("## Anthropic Credits Ran Out", "Ran Out", "asserted"),
+    ("### 3. If bind config got corrupted", "corrupted", "ignored:conditional"),
     ("## What Doesn't Work", "Doesn't Work", "ignored:topic heading"),
     ("## What Didn't Work / Known Issues", "Didn't Work", "ignored:topic heading"),
 ])
