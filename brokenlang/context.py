@@ -150,7 +150,9 @@ TOPIC_HEADING = re.compile(
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
     r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
 STRIP_LEAD = re.compile(r"^[\s>#*_~\-+•\d.)\[\]xX✅❌⚠️🔴🟢🟡🚨🔍📧🌐🎉⏳🔁🧪📁🧠]*(?:\*\*[^*]+\*\*\s*:?\s*)?", re.U)
-SLASH_PAIR = re.compile(r"(?:pass|ok|success|yes|true)\s*/\s*$|^\s*/\s*(?:pass|ok|success)", re.I)
+# a pair of outcomes: 'PASS/FAIL', 'reports what's passing or broken', 'whether it is up or down'
+_OUTCOME = r"(?:pass(?:ing|ed|es)?|ok|success(?:ful)?|succeeded|yes|true|working|healthy|up)"
+SLASH_PAIR = re.compile(_OUTCOME + r"\s*(?:/|\bor\b)\s*$|^\s*(?:/|or\b)\s*" + _OUTCOME + r"\b", re.I)
 WORD = re.compile(r"[\w'’]+")
 TERMINATORS = re.compile(r"[.;!?|()\[\]—–]|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
                          r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b| - |:\s")
@@ -561,6 +563,8 @@ NOT_A_REPORT = re.compile(
     # a rule or a wish: 'make sure the tests pass', 'check that the deploy works'
     r"|make sure|ensure|always|must|should|need to|needs to|remember to|check that"
     # a workaround leaves the failure in place: '**Workaround:** local commit works, push deferred'
+    # and so does a partial fix: '**Status:** Partial - only extensionAPI.js patched'
+    r"|partial(?:ly)?|only partly|half[- ]fixed"
     r"|workarounds?(?=[*_ ]*:)"
     # what happens when: 'silent on success; alerts on failure'
     r"|on (?:success|failure|failures|errors?|completion)"

@@ -121,6 +121,8 @@ def ctx(text, hit, path="notes.md"):
      "ignored:dismissed"),
     ('- Should now show "Connected" instead of "Disconnected"', "Disconnected", "ignored:quoted"),
     ("- a previously referenced path for the dashboard spec was missing", "was missing", "asserted"),
+    ("- `./check` reports what's passing or broken", "broken", "ignored:template field"),
+    ("- check whether the relay is up or down", "down", "ignored:template field"),
     # routine handling is no fix
     ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
     # a fix to come
@@ -227,6 +229,7 @@ def test_table_row_label_is_ignored():
     ("- the errors are no longer present", True),
     ("- the bucket is no longer there", False),
     ("- **Workaround:** local commit works, push deferred", False),   # the failure is still there
+    ("- **Status:** Partial - only extensionAPI.js patched", False),
     ("- the 16-day outage ended", True),
     ("- the timeouts have ended", True),
     ("- The billing error is gone", True),
