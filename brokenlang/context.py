@@ -198,6 +198,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     for cat in PRIORITY[1:]:
         if cat in found:
             return Context("ignored", _REASON[cat])
+    if _asked(text, hit):
+        return Context("ignored", "question")
     if (under_lead_in or in_rule_section) and not _has_timestamp(text) \
             and not (in_rule_section and _recounted(text, hit)):
         return Context("ignored", "rule")
@@ -288,6 +290,22 @@ def _label_then_rule(text: str, hit: Hit) -> bool:
         return False
     rest = m.group(1)
     return bool(STRONG_RULE.match(rest) or RULE_VERB.match(rest))
+
+
+def _asked(text: str, hit: Hit) -> bool:
+    """'Technique mismatch?', 'Is the relay down?': a question asserts nothing. A 'why'
+    question takes the failure as given: 'Why does the sync keep failing?'"""
+    if "?" not in text[hit.end:]:
+        return False
+    end = SENTENCE_MARK.search(text, hit.end)
+    if end is None or end.group() != "?":
+        return False
+    start = max([0, *(m.end() for m in SENTENCE_MARK.finditer(text, 0, hit.start))])
+    return not PRESUPPOSING_QUESTION.search(text[start:end.start()])
+
+
+SENTENCE_MARK = re.compile(r"[.!?\n](?=\s|$)")
+PRESUPPOSING_QUESTION = re.compile(r"\b(?:why|how come|what caused|what broke)\b", re.I)
 
 
 def _recounted(text: str, hit: Hit) -> bool:

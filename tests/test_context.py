@@ -123,6 +123,11 @@ def ctx(text, hit, path="notes.md"):
     ("- a previously referenced path for the dashboard spec was missing", "was missing", "asserted"),
     ("- `./check` reports what's passing or broken", "broken", "ignored:template field"),
     ("- check whether the relay is up or down", "down", "ignored:template field"),
+    # a question asserts nothing, unless it asks why
+    ("- Technique mismatch?", "mismatch", "ignored:question"),
+    ("- Is the relay down? Checking now", "down", "ignored:question"),
+    ("- Why does the nightly sync keep failing?", "keep failing", "asserted"),
+    ("- Reddit analysis? (failed due to timeout)", "failed", "asserted"),
     # routine handling is no fix
     ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
     # a fix to come
