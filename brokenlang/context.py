@@ -422,6 +422,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                     found.add("dismissed")
             elif _words_between(gap) <= trig.scope and not TERMINATORS.search(gap):
                 found.add(trig.category)
+    if "(" in text and _former_state(text, hit):
+        found.add("resolved")
     rest = text[hit.end:]
     if HANDLED_BACK.match(rest) and not _has_timestamp(text):
         found.add("conditional")
@@ -432,6 +434,18 @@ def _triggers(text: str, hit: Hit) -> set[str]:
     if "conditional" not in found and CONDITIONAL_BACK.match(rest) and hit.start <= _lead_len(text) + 2:
         found.add("conditional")
     return found
+
+
+def _former_state(text: str, hit: Hit) -> bool:
+    """'installed `requests` (was missing)', 'Removed the X section (was causing timeouts)':
+    an aside that opens with 'was' tells the state before the change the line reports."""
+    opened = text.rfind("(", 0, hit.start)
+    if opened < 0 or ")" in text[opened:hit.start] or ")" not in text[hit.end:]:
+        return False
+    return FORMER.match(text, opened + 1) is not None
+
+
+FORMER = re.compile(r"\s*(?:was|were)\b(?! (?:not|never)\b)", re.I)
 
 
 def _lead_marks(hit_text: str) -> str:

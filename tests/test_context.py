@@ -128,6 +128,11 @@ def ctx(text, hit, path="notes.md"):
     ("- Is the relay down? Checking now", "down", "ignored:question"),
     ("- Why does the nightly sync keep failing?", "keep failing", "asserted"),
     ("- Reddit analysis? (failed due to timeout)", "failed", "asserted"),
+    # an aside that opens with 'was' tells the state before the change the line reports
+    ("- installed `requests` library (was missing)", "was missing", "resolved"),
+    ("- Removed X/Twitter section (was causing timeouts)", "timeouts", "resolved"),
+    ("- the sync failed (was working yesterday)", "sync failed", "asserted"),
+    ("- Python 3.8 compat (was not fixed)", "not fixed", "asserted"),
     # routine handling is no fix
     ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
     # a fix to come
