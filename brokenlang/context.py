@@ -732,6 +732,15 @@ def reports_past(entry: Entry, hit: Hit) -> bool:
     return bool(PAST.search(clause)) and not ONGOING.search(clause)
 
 
+def red_marked(entry: Entry) -> bool:
+    """An item marked failing ('- ❌ PGA Tour Stats: 403 blocked'): under a heading that
+    reports a fix or a success it is what still fails, not what was fixed."""
+    return RED_MARK.match(entry.masked) is not None
+
+
+RED_MARK = re.compile(r"[\s>*+•\d.)-]*(?:❌|🔴|✗|✘|🚨|🛑|⛔)")
+
+
 def problem_field(entry: Entry) -> bool:
     """A field that describes a problem ('**Issue:** RuntimeError ...'): under a heading that
     reports its fix, it names the fixed problem, in any tense."""

@@ -136,7 +136,7 @@ def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> l
     for rid, s, end in merge_adjacent(spans, e.masked):
         hit = Hit(rid, s, end, e.text[s:end])
         ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
-        if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" \
+        if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" and not context.red_marked(e) \
                 and (scope.lists_fixes or context.reports_past(e, hit)
                      or (scope.reports_fix and context.problem_field(e))):
             ctx = context.Context(context.RESOLVED, "section heading reports the fix")

@@ -149,6 +149,10 @@ CASES = [
       "memory/2026-02-24.md": "# 2026-02-24\n\n## Bugs Fixed & Pushed\n"
                               "- /tasks tab switcher — \"My Tasks\" (original) + \"Mission Control\" (agent Kanban)\n"},
      "memory/2026-02-22.md", 3, "open"),
+    ("an item marked failing under a success heading is what still fails",
+     {"memory/2026-03-17.md": "# 2026-03-17\n\n### Data Sources Verified\n- ✅ Data Golf: Accessible, rich data\n"
+                              "- ❌ PGA Tour Stats: 403 blocked (CloudFront)\n"},
+     "memory/2026-03-17.md", 5, "open"),
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
