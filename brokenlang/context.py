@@ -77,9 +77,9 @@ TRIGGERS: tuple[Trigger, ...] = (
        # a fix to come: 'will set it up when back online'
        r"|(?:when|once|as soon as) (?:\w+ ){0,3}(?:is |are |gets? |comes? )?(?:back online|back up|back to normal"
        r"|fixed|resolved|restored)"
-       r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)"
+       r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)|even after fixing|despite fixing"
        # 'a previously referenced path was missing': an attribute, not 'it previously failed'
-       r"|(?:a|an|the|its|their|our|my) previously"
+       r"|(?:a|an|the|its|their|our|my) (?:previously|initially)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
        r" (?:now|again))\b", 0),
     # ('is resolve', a slip for 'is resolved'; not the todo 'Resolve the block')
@@ -92,7 +92,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
        r"|stable (?:now|again)|" + _FINE_NOW + "|" + _GONE + "|" + _DOING_AGAIN +
        r"|fixes"
-       r"|previously|used to|formerly)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
+       r"|previously|initially|at first|used to|formerly|after fixing)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
        r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
        r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b"
@@ -437,15 +437,16 @@ def _triggers(text: str, hit: Hit) -> set[str]:
 
 
 def _former_state(text: str, hit: Hit) -> bool:
-    """'installed `requests` (was missing)', 'Removed the X section (was causing timeouts)':
-    an aside that opens with 'was' tells the state before the change the line reports."""
+    """'installed `requests` (was missing)', 'Re-derived the credentials (old ones returning
+    401)': an aside that opens with 'was' or 'old' tells the state before the change the line
+    reports."""
     opened = text.rfind("(", 0, hit.start)
     if opened < 0 or ")" in text[opened:hit.start] or ")" not in text[hit.end:]:
         return False
     return FORMER.match(text, opened + 1) is not None
 
 
-FORMER = re.compile(r"\s*(?:was|were)\b(?! (?:not|never)\b)", re.I)
+FORMER = re.compile(r"\s*(?:was|were|old|previous|previously|formerly|before:)(?!\w)(?! (?:not|never)\b)", re.I)
 
 
 def _lead_marks(hit_text: str) -> str:

@@ -132,6 +132,11 @@ def ctx(text, hit, path="notes.md"):
     ("- installed `requests` library (was missing)", "was missing", "resolved"),
     ("- Removed X/Twitter section (was causing timeouts)", "timeouts", "resolved"),
     ("- the sync failed (was working yesterday)", "sync failed", "asserted"),
+    ("- Re-derived CLOB API credentials (old ones returning 401)", "returning 401", "resolved"),
+    # what held at first no longer does
+    ("- Domain restriction was initially blocking — Jennifer updated allowed domains", "blocking", "resolved"),
+    ("- the bot resumed after fixing the API timeout issue", "timeout issue", "resolved"),
+    ("- jobs still fail even after fixing to a valid model", "still fail", "asserted"),
     ("- Python 3.8 compat (was not fixed)", "not fixed", "asserted"),
     # routine handling is no fix
     ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
