@@ -487,7 +487,7 @@ def _conditional_ok(gap: str, cue: str, hit_text: str) -> bool:
     The failure's own tense counts too: 'stopped when the connection dropped'. After 'if'
     the past is still a condition: 'if the bind config got corrupted'."""
     if not TEMPORAL_CUE.match(cue):
-        return True   # 'if the bind config got corrupted' is still a condition
+        return True
     return not PAST.search(gap) and not (PAST.search(hit_text) and not PRESENT_AUX.search(hit_text))
 
 

@@ -157,7 +157,8 @@ class _Timeline:
         self.weight = {w: subjects.weight(w) for w in strong.keys() | weak.keys()}
         # the same sums, in the same order, as Subjects.similarity takes them
         self.totals = [sum(map(self.weight.__getitem__, ws)) for ws in words]
-        self.own_totals = [sum(map(self.weight.__getitem__, s.own)) for s in ranked]
+        # the weight of an item's own words, asked only of items under a fix heading
+        self.own_totals = [sum(map(self.weight.__getitem__, s.own)) if s.fix_section else 0.0 for s in ranked]
         paths: dict[str, list[int]] = {}
         for r in sorted(range(len(ranked)), key=lambda r: ranked[r].line):
             paths.setdefault(ranked[r].path, []).append(r)
