@@ -128,7 +128,10 @@ class _Timeline:
     * of the related strong-dated statements, all but those at the newest time are
       followed by one at that time; a weak-dated one more than a day older than the
       newest related statement is followed by it. What is left (a few) is checked
-      against the related statements further down its own file.
+      against the related statements further down its own file; when one of those is not
+      among them (a line further down, timed earlier: position outranks time within a
+      day, so the latest is not the newest), the failure is decided by the definition
+      itself, over every related statement after it.
     Of several latest resolutions at the same time and line, the first in input order is
     named, as in the definition (see `verdict`).
 
@@ -191,13 +194,20 @@ class _Timeline:
             return None
         # a failure among the latest keeps f open: look for one first, then for the fixes
         candidates.sort(key=lambda r: ranked[r].resolves)
+        among = set(candidates)
         latest: list[int] = []
         for r in candidates:
             k = ranked[r]
-            if newest - k.when <= DAY and not self._followed_in_file(f, side, k):
-                if not k.resolves:
-                    return None
-                latest.append(r)
+            if newest - k.when > DAY:
+                continue
+            follower = self._follower_in_file(f, side, k)
+            if follower >= 0:
+                if follower not in among:   # a line below, timed earlier: the walk's order is not later's
+                    return self._exact(f, side, floor)
+                continue
+            if not k.resolves:
+                return None
+            latest.append(r)
         # of several at the latest (time, line), the first in input order, as the definition's
         # max() names it: the lowest rank, since ranks keep input order among equals
         return self.ranked[min(latest)] if latest else None
@@ -233,8 +243,9 @@ class _Timeline:
             if got:
                 yield r
 
-    def _followed_in_file(self, f: Statement, side: _Side, k: Statement) -> bool:
-        """Is k followed further down its own file by a statement related to f?"""
+    def _follower_in_file(self, f: Statement, side: _Side, k: Statement) -> int:
+        """The first statement related to f further down k's own file the same day or
+        later (its rank), or -1."""
         lines, ranks = self.by_path[k.path]
         ranked, memo, me = self.ranked, side.memo, side.rank
         day = k.when.date()
@@ -245,8 +256,19 @@ class _Timeline:
                 if got is None:
                     got = memo[r] = self._related(f, side, r)
                 if got:
-                    return True
-        return False
+                    return r
+        return -1
+
+    def _exact(self, f: Statement, side: _Side, floor: dt.datetime) -> Statement | None:
+        """The definition itself, for the rare failure whose related statements the
+        newest-first walk cannot order: a line further down a file the same day is later
+        than the one above it, whatever their times say, so the latest is not the newest."""
+        related = sorted({*self._walk(self.strong, f, side, floor), *self._walk(self.weak, f, side, floor)})
+        ranked = self.ranked
+        latest = [r for r in related if not any(later(ranked[r], ranked[t]) for t in related)]
+        if latest and all(ranked[r].resolves for r in latest):
+            return ranked[min(latest)]
+        return None
 
     def _related(self, f: Statement, side: _Side, r: int) -> bool:
         """_resolves(f, s) if s resolves, else _related(f, s), with the word sets and their

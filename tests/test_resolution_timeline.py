@@ -69,6 +69,18 @@ def test_the_index_gives_the_plain_definition(raw, docs):
     assert {k: v.key for k, v in got.items()} == {k: v.key for k, v in want.items()}
 
 
+def test_a_line_further_down_the_same_day_is_later_whatever_its_time():
+    """The fix on line 2 is timed before the failure on line 1 but written after it: it is
+    the latest statement, though not the newest."""
+    raw = [("memory/a.md", 1, 0, False, False, frozenset({"deploy"}), frozenset(), [], 0, False, False, False, False),
+           ("memory/a.md", 1, 121, True, False, frozenset(), frozenset({"deploy"}), [], 0, False, False, False, False),
+           ("memory/a.md", 2, 120, True, True, frozenset(), frozenset({"deploy"}), [], 0, False, False, False, False)]
+    statements = build(raw)
+    subjects = Subjects([frozenset(), frozenset()])
+    assert {k: v.key for k, v in plain_definition(statements, subjects).items()} == {0: 2}
+    assert {k: v.key for k, v in resolution.resolve_by_text(statements, subjects).items()} == {0: 2}
+
+
 def test_a_later_fix_closes_and_a_later_failure_reopens():
     subjects = Subjects([frozenset({"deploy"})] * 2 + [frozenset({"gmail"}), frozenset({"cron"})] * 15)
     fail = Statement(0, "m.md", 1, ("m.md", 1), DAY0, True, False, frozenset({"deploy"}), frozenset(),
