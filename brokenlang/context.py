@@ -80,6 +80,9 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)|even after fixing|despite fixing"
        # 'a previously referenced path was missing': an attribute, not 'it previously failed'
        r"|(?:a|an|the|its|their|our|my) (?:previously|initially)"
+       # the failure found or told, not fixed: 'successfully reproduced the crash'
+       r"|successfully (?:created|filed|opened|reported|logged|documented|identified|reproduced|diagnosed"
+       r"|detected|captured|triaged)"
        r"|(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t) (?:all |yet )?(?:fine|good|ok|okay|stable|clean)"
        r" (?:now|again))\b", 0),
     # ('is resolve', a slip for 'is resolved'; not the todo 'Resolve the block')
@@ -113,7 +116,11 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
     # designed handling of failures, not a failure: 'added retries for timeouts'
     _t("conditional", "forward", r"\b(?:retries|retry|retrying|handling|handles?|catch(?:es|ing)?|guards?"
-       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring) (?:for|on|against|from|of|when)\b", 3),
+       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring) (?:for|on|against|from|of|when)\b"
+       # looked for, not found: 'Checked for merge conflicts'
+       r"|\b(?:checked|checking|looked|looking|scanned|scanning|searched|searching|grepped|grepping) for\b"
+       r"(?! \d| ~| an? | hours\b| days\b| minutes\b| weeks\b| ages\b| several\b| about\b| over\b| nearly\b"
+       r"| almost\b| too long\b)", 3),
     _t("zero", "forward", r"(?:^|[\s(|*])(?:0|zero|no)\s+(?=\S)", 1),
     _t("zero", "backward", r"^[\s*_|:=`]*(?:0|0\.0+|0 ?%|none|zero|n/a|nil)(?![\w.%-]*[1-9])\b", 0),
     _t("conditional", "forward", r"\b(?:if|unless|whenever|in case(?: of)?|in the event(?: of| that)?|otherwise"
@@ -133,7 +140,9 @@ IMPERATIVE_START = re.compile(
     r"|wait|stop|use|keep|run|re-?run|try|test|confirm|review|inspect|document|record|track|grep"
     # 'investigate the deploy failure' takes the failure as given; 'investigate any failures' does not
     r"|investigate(?= (?:any|all|every|each|new|unexpected|recurring)\b)|search|open|read|write"
-    r"|add|update|install|ping|call|reply|respond|tell|send|post|create|delete|remove|clear|reset)\b(?![:])\s+(?!failed|fails|errors?\b)",
+    r"|add|update|install|ping|call|reply|respond|tell|send|post|create|delete|remove|clear|reset)\b(?![:])\s+(?!failed|fails|errors?\b)"
+    # a field label, not an order: 'Test Status: 2 failing', 'Report generated: ...'
+    r"(?!(?:status|results?|summary|date|id|entry|history|counts?|signal|coverage|\w+ed)\b[*_]*:)",
     re.I)
 RULE_WORDS = re.compile(
     r"\b(?:rules?|protocol|checklist|what to|how to|action if|actions? if|verify|never|always|don'?t|do not"
@@ -144,23 +153,30 @@ TOPIC_HEADING = re.compile(
     r"(?:issues|problems|errors|bugs|failures"
     r"|crashes|incidents|outages|debugging|troubleshooting|blockers|limitations|caveats|gotchas)\b"
     r"|what (?:doesn'?t|didn'?t|does not|did not|won'?t|isn'?t|wasn'?t) work(?:ing|s|ed)?\b"
+    r"|what (?:was|were|went|had gone|had been) (?:wrong|broken)\b|what broke\b"
     r"|(?:error|failure|crash|incident|outage"
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
     r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
 STRIP_LEAD = re.compile(r"^[\s>#*_~\-+•\d.)\[\]xX✅❌⚠️🔴🟢🟡🚨🔍📧🌐🎉⏳🔁🧪📁🧠]*(?:\*\*[^*]+\*\*\s*:?\s*)?", re.U)
 # a pair of outcomes: 'PASS/FAIL', 'reports what's passing or broken', 'whether it is up or down'
-_OUTCOME = r"(?:pass(?:ing|ed|es)?|ok|success(?:ful)?|succeeded|yes|true|working|healthy|up)"
+_OUTCOME = (r"(?:pass(?:ing|ed|es)?|ok|success(?:ful)?|succeeded|yes|true|working|healthy|up|executed|completed?|done"
+            r"|sent|delivered|approved|accepted|published|posted|merged)")
 SLASH_PAIR = re.compile(_OUTCOME + r"\s*(?:/|\bor\b)\s*$|^\s*(?:/|or\b)\s*" + _OUTCOME + r"\b", re.I)
 WORD = re.compile(r"[\w'’]+")
-TERMINATORS = re.compile(r"[.;!?|()\[\]—–]|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
+# a '.' inside a word ('state.json', 'v1.2') ends nothing; a line that opens with a mark does
+TERMINATORS = re.compile(r"\.(?!\w)|[;!?|()\[\]—–]|\n\s*(?:[-*+•]|\d+[.)]|❌|✅|⚠|🔴|🟢|✗|✓)"
+                         r"|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
                          r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b| - |:\s")
 SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\bbut\b|\bhowever\b")
 CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bstill\b|\bagain\b|\bkeeps?\b"
                         r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
 
 
-DONE_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX✓✔]\]\s")
+# a ticked task; not one that only found the failure: '- [x] Identified the cron notifier failure'
+DONE_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX✓✔]\]\s(?![*_\s]*(?:identified|found|discovered|diagnosed"
+                      r"|investigated|documented|logged|reported|noted|flagged|reproduced|confirmed|triaged|filed"
+                      r"|traced|spotted|noticed)\b)", re.I)
 STRIKE = re.compile(r"~~(?!\s).+?~~", re.S)
 
 
@@ -181,11 +197,15 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
         return Context("ignored", "template field")
     if _quoted_name(before, after):
         return Context("ignored", "quoted")
-    if _struck(entry.text, hit) or DONE_BOX.match(entry.text):
-        return Context(RESOLVED, None)  # ~~struck through~~ or a ticked task: no longer true
+    if _struck(entry.text, hit):
+        return Context(RESOLVED, None)  # ~~struck through~~: no longer true
     found = _triggers(text, hit)
+    if DONE_BOX.match(entry.text) and "zero" not in found and "negated" not in found:
+        return Context(RESOLVED, None)  # a ticked task, unless the hit is a count of none ('0 parse errors')
     if "resolved" in found:
         return Context(RESOLVED, None)
+    if entry.kind == "heading" and FIX_LABEL.search(text, 0, hit.start) and not PSEUDO.search(text):
+        return Context(RESOLVED, None)  # '## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)'
     if entry.kind == "heading" and TOPIC_HEADING.search(_stripped(entry.section)) and not _predicate_near(text, hit):
         return Context("ignored", "topic heading")
     if entry.kind == "heading" and section_rule(entry.section):
@@ -520,6 +540,8 @@ def is_resolution_statement(entry: Entry) -> bool:
     return resolution_statement_text(entry.masked)
 
 
+# a heading that names the fix of what follows: '## Bug fix: login crash', '### Hotfix — deploy failure'
+FIX_LABEL = re.compile(r"\b(?:hot|bug)?fix(?:ed|es)?[\s*_]*[:—–-]\s", re.I)
 # a heading that names a fix: '### Infrastructure Fix', '## Mission Control Fixes (3 bugs squashed)'
 FIX_HEADING = re.compile(r"\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|])", re.I)
 
@@ -569,6 +591,7 @@ RESOLUTION_CUE = re.compile(
     r"|verified|completed|done|up and running|re-?enabled|reconnected|responsive|responding|online"
     r"|available|loaded|ok|stable (?:now|again)|" + _FINE_NOW +
     r"|r[au]n(?:s|ning)? clean|clean now|cleanly|stable (?:since|for)|live (?:now|again)|resumed|delivered|arrived"
+    r"|(?:is|are) (?:now |finally )?up (?:and running|again|now|with|on port)|(?:is|are) (?:now|finally) up"
     r"|back after (?:a |the )?(?:restart|restarting|reboot|rebooting|reconnect"
     r"|reconnecting|re-?auth|re-?login|reinstall|reinstalling|update|updating|upgrade|upgrading|fix|redeploy"
     r"|redeploying)"
@@ -677,6 +700,41 @@ SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|poli
 SECTION_RULE_TWIN = ascii_twin(SECTION_RULE)
 
 
+# a commit that fixes: '- `85ec043` - Fix WhisperSTT device param', 'da48239: feat: add X + fix build errors'
+COMMIT_LINE = re.compile(r"[\s>*+•\d.)-]*`?(?=[0-9a-f]{0,39}\d)(?=[0-9a-f]{0,39}[a-f])[0-9a-f]{7,40}`?(?![\w-])")
+COMMIT_FIX = re.compile(r"\b(?:fix(?:es|ed)?|hotfix(?:es)?|bugfix(?:es)?|resolve[sd]?|patch(?:es|ed)?"
+                        r"|repair(?:s|ed)?)\b", re.I)
+COMMITS_HEADING = re.compile(r"\bcommits?\b|\bchangelog\b", re.I)
+FIX_FIRST = re.compile(r"[\s>*+•\d.)_-]*(?:(?:task|todo|item|action)[*_]*\s*:[\s*_]*)?"
+                       r"(?:fix(?:es|ed)?|hotfix|bugfix|resolve[sd]?|patch(?:es|ed)?|repair(?:s|ed)?)\b", re.I)
+
+
+def committed_fix(entry: Entry, done: bool) -> bool:
+    """A fix that was made, of the failure the entry names: a line that opens with a commit
+    hash and whose message fixes ('- `85ec043` - Fix WhisperSTT crash on an empty device'),
+    or, under a heading over commits or done work (`done`), an item or field that opens with
+    the fix ('6. Fix analyzer ZeroDivisionError', '**Task:** Fix remove_dead_code false positive bug')."""
+    m = COMMIT_LINE.match(entry.text)
+    if m is not None:
+        fixes = COMMIT_FIX.search(entry.text, m.end()) is not None
+    else:
+        fixes = done and entry.kind in ("item", "paragraph") and FIX_FIRST.match(entry.text) is not None
+    return fixes and not PSEUDO.search(entry.masked)
+
+
+# a heading over what was wrong before: 'What was wrong (v1)', 'What went wrong'
+RETRO_HEADING = re.compile(r"^[\W\d]*(?:what (?:was|were|went|had gone|had been) (?:wrong|broken)|what broke)\b", re.I)
+
+
+def retro_heading(heading: str) -> bool:
+    """A past failure told under such a heading is history: the heading says it is over."""
+    return RETRO_HEADING.match(heading) is not None
+
+
+def commits_heading(heading: str) -> bool:
+    return COMMITS_HEADING.search(heading) is not None
+
+
 def section_rule(heading: str) -> bool:
     return bool(_search(SECTION_RULE, SECTION_RULE_TWIN, heading))
 
@@ -730,6 +788,25 @@ def reports_past(entry: Entry, hit: Hit) -> bool:
     elif "not" in hit.text.lower():   # 'API key not configured', 'XAI_API_KEY: Not found'
         clause = NOT_PARTICIPLE.sub(" ", clause)
     return bool(PAST.search(clause)) and not ONGOING.search(clause)
+
+
+def contrasted(entry: Entry, hit: Hit) -> bool:
+    """'Found the first bug, fixed it. But discovered deeper bugs': a failure told after a
+    fix and a contrast is another one than the fix the heading reports ('the jobs ran but
+    the notifications were failing' is the one fixed)."""
+    text = entry.masked
+    before = 0   # from the end of the clause before (the break may be the contrast: '. But')
+    for a, b in clauses(text):
+        if a > hit.start:
+            break
+        if b <= hit.start:
+            before = b
+    contrast = CONTRAST.search(text, before, hit.start)
+    return contrast is not None and FIX_WORD.search(text, 0, contrast.start()) is not None
+
+
+CONTRAST = re.compile(r"\b(?:but|however|yet|unfortunately|except|although|though)\b", re.I)
+FIX_WORD = re.compile(r"\b(?:fixed|fixes|resolved|solved|patched|repaired|corrected)\b", re.I)
 
 
 def red_marked(entry: Entry) -> bool:

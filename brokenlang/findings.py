@@ -137,9 +137,14 @@ def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> l
         hit = Hit(rid, s, end, e.text[s:end])
         ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
         if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" and not context.red_marked(e) \
-                and (scope.lists_fixes or context.reports_past(e, hit)
+                and not context.contrasted(e, hit) and (scope.lists_fixes or context.reports_past(e, hit)
                      or (scope.reports_fix and context.problem_field(e))):
             ctx = context.Context(context.RESOLVED, "section heading reports the fix")
+        elif ctx.status == context.ASSERTED and scope.retro and e.kind != "heading" and context.reports_past(e, hit) \
+                and not context.contrasted(e, hit):
+            ctx = context.Context(context.RESOLVED, "section heading tells what was wrong before")
+        elif ctx.status == context.ASSERTED and context.committed_fix(e, scope.commits or scope.resolves):
+            ctx = context.Context(context.RESOLVED, "a commit fixes it")
         entry_hits.append((hit, ctx))
     return entry_hits
 
@@ -178,6 +183,8 @@ class _Section(NamedTuple):
     names_fix: bool   # its heading names a fix ('### Infrastructure Fix')
     strong: bool      # ... reports a fix, not only a success ('Cleanup Completed')
     lists_fixes: bool  # ... is over a list of fixes ('What was fixed:'): every failure in it was
+    commits: bool     # ... is over a list of commits ('### Commits Today')
+    retro: bool       # ... over what was wrong before ('## What was wrong (v1)')
 
 
 class _Scope:
@@ -210,7 +217,8 @@ class _Scope:
         # a success heading ('Cleanup Completed') is no fix heading ('Drew Pushes Fixes')
         strong = resolves and (resolved or context.strong_resolution(heading))
         self.stack.append(_Section(heading.heading_level, context.section_rule(heading.section), resolves,
-                                   names_fix, strong, lists_fixes))
+                                   names_fix, strong, lists_fixes, context.commits_heading(heading.section),
+                                   context.retro_heading(heading.section)))
 
     def lead(self, kind: str) -> None:
         self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind == context.LEAD_OPEN
@@ -235,6 +243,14 @@ class _Scope:
     def fixes(self) -> bool:
         """The section reports fixes: its statements may close a failure by one shared word."""
         return self.resolves and self.stack[-1].strong
+
+    @property
+    def retro(self) -> bool:
+        return bool(self.stack) and self.stack[-1].retro
+
+    @property
+    def commits(self) -> bool:
+        return bool(self.stack) and self.stack[-1].commits
 
     @property
     def lists_fixes(self) -> bool:

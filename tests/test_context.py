@@ -53,15 +53,28 @@ def ctx(text, hit, path="notes.md"):
     ("- Check gateway logs for errors", "errors", "ignored:rule"),
     ("- Search API returned 429 Too Many Requests", "429 Too Many Requests", "asserted"),
     ("- Test suite failed on main", "Test suite failed", "asserted"),
+    # a verb that labels a field: no order
+    ("**Test Status**: 231 passing, 66 failing, 0 skipped", "66 failing", "asserted"),
+    ("- Test results: 66 failing", "66 failing", "asserted"),
+    ("- Check gateway logs: look for 502 errors", "502 errors", "ignored:rule"),
     ("- Cloud Run deploy works again: the 500 came from a missing env var", "missing env var", "resolved"),
     # resolved in the same statement
     ("1. **Script bug**: wrong name in compute.ts (fixed)", "Script bug", "resolved"),
     ("- **Pydantic v2 compatibility** issue - Resolved next day", "compatibility** issue", "resolved"),
     ("- cron no longer crashes", "crashes", "resolved"),
+    ("- Successfully filed 19 issues, including critical bugs", "critical bugs", "asserted"),
+    ("- Successfully reproduced the upload crash", "upload crash", "asserted"),
     ("- deploy was failing until the patch landed", "failing", "resolved"),
     ("- ✅ Fixed: build broken on main", "build broken", "resolved"),
     ("4. ~~**Uploads**: large files were failing~~", "failing", "resolved"),
     ("- [x] deploy failed on staging, rolled back", "deploy failed", "resolved"),
+    ("- [x] Identified recurring cron notifier failure signature in cron.log", "notifier failure", "asserted"),
+    ("- [x] Spot-check superset3 quality (5,560 rows, 0 parse errors)", "parse errors", "ignored:zero count"),
+    ("- Step status updates: allowed → executed/failed", "failed", "ignored:template field"),
+    ("- guardrails pre-flight check (hard block if state.json corrupt)", "corrupt", "ignored:conditional"),
+    ("- Checked for merge conflicts mentioned in the morning session", "merge conflicts", "ignored:conditional"),
+    ("- Checked for 3 hours, deploy still failing", "deploy still failing", "asserted"),
+    ("- Gaps:\n  ❌ Outreach not started\n  ❌ Apollo.io API blocked (plan limit)", "API blocked", "asserted"),
     ("- [ ] deploy failed on staging, roll back", "deploy failed", "asserted"),
     ("- export ran with the streaming writer, OOM gone", "OOM", "resolved"),
     ("- the webhook errors are all gone since the new token", "webhook errors", "resolved"),
@@ -157,6 +170,9 @@ def test_context_table(text, hit, expected):
     ("## Anthropic Credits Ran Out", "Ran Out", "asserted"),
     ("### 3. If bind config got corrupted", "corrupted", "ignored:conditional"),
     ("## What Doesn't Work", "Doesn't Work", "ignored:topic heading"),
+    ("## What was wrong (v1)", "wrong", "ignored:topic heading"),
+    ("## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)", "Done Bug", "resolved"),
+    ("## Fix needed: login crash on Safari", "login crash", "asserted"),
     ("## What Didn't Work / Known Issues", "Didn't Work", "ignored:topic heading"),
 ])
 def test_headings(text, hit, expected):
@@ -248,6 +264,10 @@ def test_table_row_label_is_ignored():
     ("- the 16-day outage ended", True),
     ("- the timeouts have ended", True),
     ("- The billing error is gone", True),
+    ("assistant: ComfyUI is up with miniconda3 python. Now submit the workflow", True),
+    ("- the gateway is now up", True),
+    ("- token costs are up 20% this week", False),
+    ("- Successfully filed 19 issues for the reported crashes", False),   # found, not fixed
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)
