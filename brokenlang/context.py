@@ -136,7 +136,7 @@ PRIORITY = ("resolved", "negated", "dismissed", "metric", "zero", "conditional",
 
 IMPERATIVE_START = re.compile(
     r"^(?:never|don'?t|do not|avoid|always|must|should|make sure|ensure|remember to|remember|check|verify|look for"
-    r"|look at|watch for|watch|monitor|log|report|notify|ask|escalate|alert|retry|restart|roll ?back|rollback"
+    r"|look at|watch for|watch|monitor|log|report|notify|ask|escalate|alert|retry|restart|roll ?back|rollback|triage"
     r"|wait|stop|use|keep|run|re-?run|try|test|confirm|review|inspect|document|record|track|grep"
     # 'investigate the deploy failure' takes the failure as given; 'investigate any failures' does not
     r"|investigate(?= (?:any|all|every|each|new|unexpected|recurring)\b)|search|open|read|write"
@@ -148,12 +148,16 @@ RULE_WORDS = re.compile(
     r"\b(?:rules?|protocol|checklist|what to|how to|action if|actions? if|verify|never|always|don'?t|do not"
     r"|before|avoid|runbook|playbook|policy|policies|guidelines?|principles?|lessons?|tips|prevention"
     r"|instructions?|best practices?|do'?s|conventions?|if|when|whenever|in case)\b", re.I)
+# a heading over a list of what did not work: 'Failed Approaches', 'Rejected ideas'
+FAILED_LIST = re.compile(r"(?:failed|rejected|abandoned|dead[- ]end) (?:approaches|attempts|ideas|experiments"
+                         r"|strategies|paths|options|solutions|fixes|tries)\b", re.I)
 TOPIC_HEADING = re.compile(
     r"^(?:known |common |open |recent |potential |typical |other |parsing |\w+ )?"
     r"(?:issues|problems|errors|bugs|failures"
     r"|crashes|incidents|outages|debugging|troubleshooting|blockers|limitations|caveats|gotchas)\b"
     r"|what (?:doesn'?t|didn'?t|does not|did not|won'?t|isn'?t|wasn'?t) work(?:ing|s|ed)?\b"
     r"|what (?:was|were|went|had gone|had been) (?:wrong|broken)\b|what broke\b"
+
     r"|(?:error|failure|crash|incident|outage"
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
@@ -206,7 +210,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
         return Context(RESOLVED, None)
     if entry.kind == "heading" and FIX_LABEL.search(text, 0, hit.start) and not PSEUDO.search(text):
         return Context(RESOLVED, None)  # '## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)'
-    if entry.kind == "heading" and TOPIC_HEADING.search(_stripped(entry.section)) and not _predicate_near(text, hit):
+    title = _stripped(entry.section) if entry.kind == "heading" else ""
+    if title and (FAILED_LIST.match(title) or (TOPIC_HEADING.search(title) and not _predicate_near(text, hit))):
         return Context("ignored", "topic heading")
     if entry.kind == "heading" and section_rule(entry.section):
         return Context("ignored", "rule")   # '### KEY LESSON: Sonnet hallucinates IDs'
@@ -527,11 +532,21 @@ def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
         # (not 'fixed the bug where the sync still crashed')
         # and a fix told in an earlier sentence is of something else: 'Fixed the login. Deploy failed'
         return not CLAUSE_END.search(gap) and not ("," in gap and STILL.match(hit.text)) \
-            and not SENTENCE_STOP.search(gap)
+            and not _another_sentence(gap)
     return not CLAUSE_END.search(text[hit.end:s])
 
 
+def _another_sentence(gap: str) -> bool:
+    """Does a sentence end in the gap, the next one not explaining the fix told before it
+    ('Fixed. The issue was simple: the job was missing its target')?"""
+    stop = SENTENCE_STOP.search(gap)
+    return stop is not None and not (EXPLAINS.match(gap, stop.end()) and not SENTENCE_STOP.search(gap, stop.end()))
+
+
 SENTENCE_STOP = re.compile(r"[.!?](?:\s|$)")
+# a sentence that tells what the fixed failure was
+EXPLAINS = re.compile(r"\s*(?:the |its )?(?:root )?(?:issue|problem|cause|bug|culprit|error|failure)s? (?:was|were)\b",
+                      re.I)
 STILL = re.compile(r"\s*(?:still|again|not yet)\b", re.I)
 
 

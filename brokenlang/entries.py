@@ -173,7 +173,9 @@ def _markdown(path: str, text: str, lines: list[str], offs: list[int]) -> Iterat
             continue
         if line.lstrip().startswith("|"):
             if not TABLE_SEP.match(line):
-                yield _entry(path, "table_row", text, lines, offs, i, i + 1, section)
+                # the row over the separator holds the column names: '| Why It Failed |'
+                head = i + 1 < n and TABLE_SEP.match(lines[i + 1]) is not None
+                yield _entry(path, "table_head" if head else "table_row", text, lines, offs, i, i + 1, section)
             i += 1
             continue
         item = _item(line, c)

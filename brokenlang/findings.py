@@ -88,7 +88,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     match, word_set, statement_cue = matcher.match, subject.plain_word_set, context.resolution_statement_text
     for e, d in zip(es, dates, strict=True):
         kind, text, masked = e.kind, e.text, e.masked
-        if kind == "front_matter" or _omitted(text):
+        if kind in NOT_STATEMENTS or _omitted(text):
             continue
         heading = kind == "heading"
         if heading:
@@ -123,6 +123,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
 
 
 _SOURCE = attrgetter("source")
+NOT_STATEMENTS = ("front_matter", "table_head")   # metadata and column names say nothing of the present
 
 
 def _omitted(text: str) -> bool:

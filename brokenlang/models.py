@@ -39,7 +39,7 @@ class Entry(NamedTuple):
     """One statement an agent reads as a unit (list item, paragraph, log record...)."""
 
     path: str
-    kind: str            # item | paragraph | heading | table_row | log | jsonl | front_matter
+    kind: str            # item | paragraph | heading | table_head | table_row | log | jsonl | front_matter
     start_line: int      # 1-based, inclusive
     end_line: int
     text: str            # the entry as written (markup kept)

@@ -19,7 +19,8 @@ def kinds(path, text):
     # headings (ATX and setext) and table rows (separator skipped)
     ("# Title\ntext\n", [("heading", 1, 1), ("paragraph", 2, 2)]),
     ("Title\n=====\n", [("heading", 1, 2)]),
-    ("| a | b |\n|---|---|\n| x | y |\n", [("table_row", 1, 1), ("table_row", 3, 3)]),
+    ("| a | b |\n|---|---|\n| x | y |\n", [("table_head", 1, 1), ("table_row", 3, 3)]),
+    ("| a | b |\n| x | y |\n", [("table_row", 1, 1), ("table_row", 2, 2)]),
     # front matter
     ("---\ndate: 2026-01-22\n---\n\nbody\n", [("front_matter", 1, 3), ("paragraph", 5, 5)]),
     # source code is skipped; a pasted traceback is scanned as log records
