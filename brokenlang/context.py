@@ -177,10 +177,17 @@ CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\
                         r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
 
 
-# a ticked task; not one that only found the failure: '- [x] Identified the cron notifier failure'
-DONE_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX✓✔]\]\s(?![*_\s]*(?:identified|found|discovered|diagnosed"
-                      r"|investigated|documented|logged|reported|noted|flagged|reproduced|confirmed|triaged|filed"
-                      r"|traced|spotted|noticed)\b)", re.I)
+# what only finds a failure ('Identified the cron notifier failure') fixes nothing, ticked or
+# under a heading of done work
+_FOUND_VERB = (r"[*_\s]*(?:identified|found|discovered|diagnosed|investigated|documented|logged|reported|noted"
+               r"|flagged|reproduced|confirmed|triaged|filed|traced|spotted|noticed)\b")
+DONE_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX✓✔]\]\s(?!" + _FOUND_VERB + ")", re.I)
+FOUND_ONLY = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX✓✔]\]\s)?" + _FOUND_VERB, re.I)
+
+
+def only_found(entry: Entry) -> bool:
+    """The entry opens by finding a failure, not fixing it."""
+    return FOUND_ONLY.match(entry.text) is not None
 STRIKE = re.compile(r"~~(?!\s).+?~~", re.S)
 
 

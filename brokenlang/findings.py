@@ -85,6 +85,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     dates = dating.date_entries(f.path, es, f.mtime, provider if git_dates else None)
     scope = _Scope()
     seen: dict[str, int] = {}
+    minor = frozenset(r.id for r in matcher.rules.values() if r.severity == "info")
     match, word_set, statement_cue = matcher.match, subject.plain_word_set, context.resolution_statement_text
     for e, d in zip(es, dates, strict=True):
         kind, text, masked = e.kind, e.text, e.masked
@@ -98,8 +99,8 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
         own = word_set(text)
         owns.append(own)
         if spans:
-            entry_hits = _entry_hits(e, spans, scope)
-            stmt = _statements(f, e, d, entry_hits, scope, statements, own)
+            entry_hits = _entry_hits(e, spans, scope, minor)
+            stmt = _statements(f, e, d, entry_hits, scope, statements, own, minor=minor)
             plain = subject.plain(text)
             for hit, ctx in entry_hits:
                 hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
@@ -131,14 +132,16 @@ def _omitted(text: str) -> bool:
     return "[..." in text and OMITTED.match(text.strip()) is not None
 
 
-def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope) -> list[tuple[Hit, context.Context]]:
+def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope,
+                minor: frozenset[str]) -> list[tuple[Hit, context.Context]]:
     """The entry's failure hits, each in its context."""
     entry_hits = []
-    for rid, s, end in merge_adjacent(spans, e.masked):
+    for rid, s, end in merge_adjacent(spans, e.masked, minor):
         hit = Hit(rid, s, end, e.text[s:end])
         ctx = context.classify(e, hit, scope.lead_rule and e.kind == "item", scope.rule)
         if ctx.status == context.ASSERTED and scope.covers and e.kind != "heading" and not context.red_marked(e) \
-                and not context.contrasted(e, hit) and (scope.lists_fixes or context.reports_past(e, hit)
+                and not context.contrasted(e, hit) and not context.only_found(e) \
+                and (scope.lists_fixes or context.reports_past(e, hit)
                      or (scope.reports_fix and context.problem_field(e))):
             ctx = context.Context(context.RESOLVED, "section heading reports the fix")
         elif ctx.status == context.ASSERTED and scope.retro and e.kind != "heading" and context.reports_past(e, hit) \
@@ -271,9 +274,11 @@ class _Scope:
 
 
 def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
-                scope: _Scope, out: list[resolution.Statement], own: frozenset[str], cue: bool | None = None) -> int:
+                scope: _Scope, out: list[resolution.Statement], own: frozenset[str], cue: bool | None = None,
+                minor: frozenset[str] = frozenset()) -> int:
     """Record what the entry says for the resolution timeline; return its failure statement.
-    `own`: the entry's subject words; `cue`: context.is_resolution_statement(e), when known."""
+    `own`: the entry's subject words; `cue`: context.is_resolution_statement(e), when known;
+    `minor`: the rules of severity info."""
     quiet = not entry_hits
     solution = quiet and _solution_field(e.masked)
     reports = quiet and ((scope.resolves and e.kind != "heading")
@@ -291,7 +296,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
                                         d.strong, resolves, words, ctx_words, focus,
                                         e.start_line if e.kind == "heading" else scope.section_line,
                                         e.kind == "heading", scope.fixes and e.kind != "heading",
-                                        weak=weak))
+                                        weak=weak, minor=not resolves and all(h.rule in minor for h in asserted)))
         return len(out) - 1
 
     both = bool(asserted and resolved)
@@ -358,16 +363,18 @@ GLUE = re.compile(r"^[\s,:(\-–—]*(?:\w+[\s,:(\-–—]+){0,2}$")
 CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
 
 
-def merge_adjacent(spans: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+def merge_adjacent(spans: list[tuple[str, int, int]], text: str,
+                   minor: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
     """'deploy failed' + 'with HTTP 500' is one failure: hits a few words apart in one
-    clause become one hit (the first rule names it)."""
+    clause become one hit, named by its first part whose rule is not `minor` (of severity
+    info: "Root cause: the token expired" is the expired token), else by its first part."""
     out: list[tuple[str, int, int]] = []
     for rid, s, e in spans:
         if out:
             prid, ps, pe = out[-1]
             gap = text[pe:s]
             if GLUE.match(gap) and not CLAUSE_BREAK.search(gap):
-                out[-1] = (prid, ps, max(pe, e))
+                out[-1] = (rid if prid in minor and rid not in minor else prid, ps, max(pe, e))
                 continue
         out.append((rid, s, e))
     return out

@@ -29,6 +29,7 @@ class Statement(NamedTuple):
     fix_section: bool = False  # under a heading that reports fixes ('## Drew Pushes Fixes')
     solution: bool = False   # a 'Solution:' / 'Fix:' field: names a remedy, not that it worked
     weak: bool = False       # a resolution cue that only says something went well ('docs updated ✅')
+    minor: bool = False      # a failure of info rules only ('Next: Fix the score'): no problem after a fix
 
 
 class Subjects:
@@ -332,7 +333,8 @@ def _problem_solution(statements: Sequence[Statement], out: dict[int, Statement]
     for items in sections.values():
         items.sort(key=lambda s: s.line)
         # a failure followed by another failure is not closed: only the section's last one can be
-        last = next((i for i in range(len(items) - 1, -1, -1) if not items[i].resolves), None)
+        # (a to-do or root cause of severity info after it is no new problem)
+        last = next((i for i in range(len(items) - 1, -1, -1) if not items[i].resolves and not items[i].minor), None)
         if last is None or items[last].key in out:
             continue
         rest = items[last + 1:]

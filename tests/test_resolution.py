@@ -195,7 +195,41 @@ CASES = [
     ("the statement reports its own fix",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Fixed the flaky login test (it was timing out on CI)\n"},
      "memory/2026-03-01.md", 3, "resolved"),
+    ("finding a failure under a heading of done work does not fix it",
+     {"TODO.md": "# TODO\n\n- [ ] Fix the prospects cron notifier routing\n\n## Done\n"
+                 "- [x] Identified the recurring cron notifier failure in cron.log\n"},
+     "TODO.md", 6, "open"),
+    ("... nor closes the to-do about it",
+     {"TODO.md": "# TODO\n\n- [ ] Fix the prospects cron notifier routing\n\n## Done\n"
+                 "- [x] Identified the recurring cron notifier failure in cron.log\n"},
+     "TODO.md", 3, "open"),
+    ("a to-do after a problem, its solution and proof is no new problem",
+     {"memory/2026-02-24.md": "# 2026-02-24\n\n## 13:00 Heartbeat\n"
+                              "- **Problem:** the nightly export job keeps crashing\n"
+                              "- **Fix:** raised its memory limit to 2 GB\n- **Result:** success rate 40% → 98% ✅\n"
+                              "- Next: Fix the code generation score (0.41)\n"},
+     "memory/2026-02-24.md", 4, "stale"),
+    ("... unlike a failure told after them",
+     {"memory/2026-02-24.md": "# 2026-02-24\n\n## 13:00 Heartbeat\n"
+                              "- **Problem:** the nightly export job keeps crashing\n"
+                              "- **Fix:** raised its memory limit to 2 GB\n- **Result:** success rate 40% → 98% ✅\n"
+                              "- Next: the code generation score is broken (0.41)\n"},
+     "memory/2026-02-24.md", 4, "open"),
+    ("a to-do to fix a thing is closed by the fix told later",
+     {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
+      "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},
+     "memory/2026-03-01.md", 4, "stale"),
 ]
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("- [ ] Fix remaining 21 unit test failures", "deploy.tests_failing"),
+    ("- [ ] Fix the sqlalchemy import", "agent.fix_todo"),
+])
+def test_a_merged_hit_is_named_by_a_rule_above_info(tmp_path, text, rule):
+    (tmp_path / "NOTES.md").write_text(text + "\n")
+    report = scan(["."], ScanOptions(cwd=str(tmp_path), git_dates=False))
+    assert [f.rule for f in report.findings] == [rule]
 
 
 @pytest.mark.parametrize(("files", "path", "line", "state"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
