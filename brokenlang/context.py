@@ -95,7 +95,9 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
        r"|stable (?:now|again)|" + _FINE_NOW + "|" + _GONE + "|" + _DOING_AGAIN +
        r"|fixes"
-       r"|previously|initially|at first|used to|formerly|after fixing)\b|✅\s*(?:fixed|resolved|done|solved))", 0),
+       r"|previously|initially|at first|used to|formerly|after fixing)\b|✅\s*(?:fixed|resolved|done|solved)"
+       # a to-do closed by an arrow: 'Fix the broken links → DONE (Feb 20)'
+       r"|(?:→|->|=>|⇒)\s*[*_]*(?:done|completed?)[*_]*\s*(?:[(\[✅.!]|$))", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
        r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
        r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b"
@@ -111,7 +113,9 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|bogus|spurious|a false alarm|a false positive"
        r"|a red herring)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
-       r"|nothing to worry))\b|\((?:expected|by design|intended|harmless|benign)\b", 15),
+       r"|nothing to worry))\b|\((?:expected|normal|by design|intended|harmless|benign)\b"
+       # a verdict after a comma or dash: 'WhatsApp: cycling disconnects (~30min), normal'
+       r"|[,—–]\s*(?:normal|expected|as expected|by design)\s*(?:[.;)]|$)", 15),
     # a number going down, not a service: 'budget is down to $120', 'errors down by 40%'
     _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
     # designed handling of failures, not a failure: 'added retries for timeouts'
