@@ -204,7 +204,7 @@ class _Timeline:
             follower = self._follower_in_file(f, side, k)
             if follower >= 0:
                 if follower not in among:   # a line below, timed earlier: the walk's order is not later's
-                    return self._exact(f, side, floor)
+                    return self._exact(f, side, floor, newest)
                 continue
             if not k.resolves:
                 return None
@@ -260,13 +260,19 @@ class _Timeline:
                     return r
         return -1
 
-    def _exact(self, f: Statement, side: _Side, floor: dt.datetime) -> Statement | None:
+    def _exact(self, f: Statement, side: _Side, floor: dt.datetime, newest: dt.datetime) -> Statement | None:
         """The definition itself, for the rare failure whose related statements the
         newest-first walk cannot order: a line further down a file the same day is later
-        than the one above it, whatever their times say, so the latest is not the newest."""
-        related = sorted({*self._walk(self.strong, f, side, floor), *self._walk(self.weak, f, side, floor)})
+        than the one above it, whatever their times say, so the latest is not the newest.
+        Only the statements within a day of the newest can be latest (the newest is later
+        than any older one); of those, one with a related follower further down its file
+        is not, and the rest are compared with each other, newest first."""
+        window = {*self._walk(self.strong, f, side, max(floor, newest - DAY)),
+                  *self._walk(self.weak, f, side, max(floor, newest - DAY))}
         ranked = self.ranked
-        latest = [r for r in related if not any(later(ranked[r], ranked[t]) for t in related)]
+        order = sorted(window, key=lambda r: ranked[r].when, reverse=True)
+        latest = [r for r in sorted(window) if self._follower_in_file(f, side, ranked[r]) < 0
+                  and not any(later(ranked[r], ranked[t]) for t in order)]
         if latest and all(ranked[r].resolves for r in latest):
             return ranked[min(latest)]
         return None
