@@ -81,6 +81,35 @@ def test_a_line_further_down_the_same_day_is_later_whatever_its_time():
     assert {k: v.key for k, v in resolution.resolve_by_text(statements, subjects).items()} == {0: 2}
 
 
+def test_the_fallback_to_the_definition_looks_at_the_last_day_only(monkeypatch):
+    """Daily notes where a fix further down is dated by its day only, so timed before the
+    failure above it: every failure is decided by the definition, over the statements
+    within a day of the newest, not over every related statement of the months after it."""
+    days = 100
+    statements = []
+    for d in range(days):
+        path, day = f"memory/{d:03}.md", DAY0 + dt.timedelta(days=d)
+        statements.append(Statement(2 * d, path, 1, (path, 1), day + dt.timedelta(hours=12), True, False,
+                                    frozenset({"deploy"}), frozenset(), (frozenset({"deploy"}),)))
+        statements.append(Statement(2 * d + 1, path, 2, (path, 2), day, True, True, frozenset({"deploy"}),
+                                    frozenset()))
+    subjects = Subjects([frozenset({"deploy"})] * 2 + [frozenset({"gmail"}), frozenset({"cron"})] * 15)
+    calls = 0
+    plain_later = resolution.later
+
+    def counted(a, b):
+        nonlocal calls
+        calls += 1
+        return plain_later(a, b)
+
+    monkeypatch.setattr(resolution, "later", counted)
+    got = resolution.resolve_by_text(statements, subjects)
+    monkeypatch.undo()
+    assert {k: v.key for k, v in got.items()} == {k: v.key for k, v in plain_definition(statements, subjects).items()}
+    assert got[0].key == 2 * days - 1      # the last day's fix, further down than its failure
+    assert calls < 50 * len(statements)    # over every later statement: about days³ / 3 comparisons
+
+
 def test_a_later_fix_closes_and_a_later_failure_reopens():
     subjects = Subjects([frozenset({"deploy"})] * 2 + [frozenset({"gmail"}), frozenset({"cron"})] * 15)
     fail = Statement(0, "m.md", 1, ("m.md", 1), DAY0, True, False, frozenset({"deploy"}), frozenset(),
