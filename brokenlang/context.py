@@ -70,7 +70,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     # pseudo-triggers: look like a trigger but are not one ("fix needed", "not only")
     _t("pseudo", "both", r"\b(?:fix(?:es)? (?:is |are )?(?:needed|required|pending)|needs? (?:a |to be )?fix(?:ed|ing)?"
        r"|(?:need|needs|have|has|trying|tried|try|attempt(?:ed|ing)?|want|going) to (?:fix|resolve|solve)"
-       r"|to be (?:fixed|resolved|solved)|(?:not|never|un) ?(?:yet )?(?:fixed|resolved|solved)|unfixed|unresolved"
+       r"|to be (?:fixed|resolved|solved)|being (?:fixed|resolved|solved|repaired|patched)"
+       r"|(?:not|never|un) ?(?:yet )?(?:fixed|resolved|solved)|unfixed|unresolved"
        r"|possible (?:fix|fixes|solutions?)|potential (?:fix|fixes)|will (?:fix|resolve)|should (?:fix|resolve)"
        r"|fix (?:it|this) (?:later|tomorrow)|no fix|without (?:a )?fix|not only|no doubt|no matter|nothing but"
        r"|partially (?:fixed|resolved)|until (?:\w+ ){0,3}(?:is |are |gets? |has been )?(?:fixed|resolved|solved)"

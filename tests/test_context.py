@@ -65,6 +65,7 @@ def ctx(text, hit, path="notes.md"):
     ("- cron no longer crashes", "crashes", "resolved"),
     ("- Fix testimonials page broken links → DONE (Feb 20)", "broken links", "resolved"),
     ("- WhatsApp: cycling disconnects (~30min), normal", "disconnects", "ignored:dismissed"),
+    ("- UCM6308 AMI auth still being fixed (calls queued)", "being fixed", "asserted"),
     ("- gateway restarts (normal) after the nightly update", "restarts", "ignored:dismissed"),
     ("- WhatsApp: cycling disconnects, normally twice a day", "disconnects", "asserted"),
     ("- the export cron failed twice → **done** ✅", "failed", "resolved"),
