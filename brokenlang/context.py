@@ -162,7 +162,6 @@ TOPIC_HEADING = re.compile(
     r"|crashes|incidents|outages|debugging|troubleshooting|blockers|limitations|caveats|gotchas)\b"
     r"|what (?:doesn'?t|didn'?t|does not|did not|won'?t|isn'?t|wasn'?t) work(?:ing|s|ed)?\b"
     r"|what (?:was|were|went|had gone|had been) (?:wrong|broken)\b|what broke\b"
-
     r"|(?:error|failure|crash|incident|outage"
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
@@ -193,6 +192,8 @@ FOUND_ONLY = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX✓✔]\]\s)?" +
 def only_found(entry: Entry) -> bool:
     """The entry opens by finding a failure, not fixing it."""
     return FOUND_ONLY.match(entry.text) is not None
+
+
 STRIKE = re.compile(r"~~(?!\s).+?~~", re.S)
 
 

@@ -267,8 +267,8 @@ class _Timeline:
         Only the statements within a day of the newest can be latest (the newest is later
         than any older one); of those, one with a related follower further down its file
         is not, and the rest are compared with each other, newest first."""
-        window = {*self._walk(self.strong, f, side, max(floor, newest - DAY)),
-                  *self._walk(self.weak, f, side, max(floor, newest - DAY))}
+        start = max(floor, newest - DAY)
+        window = {*self._walk(self.strong, f, side, start), *self._walk(self.weak, f, side, start)}
         ranked = self.ranked
         order = sorted(window, key=lambda r: ranked[r].when, reverse=True)
         latest = [r for r in sorted(window) if self._follower_in_file(f, side, ranked[r]) < 0
