@@ -165,8 +165,13 @@ def run_trials(base: Path, trials: int, files: int, seed: int, workers: int = 2,
 
 
 def test_sigkill_at_random_points(tmp_path: Path) -> None:
-    results = run_trials(tmp_path, TRIALS, files=8, seed=20260216)
+    results: list[Trial] = []
+    # some kills must land inside the write phase; how many a round gets depends on the
+    # machine's load, so a round short of them is followed by another (at most three)
+    for seed in (20260216, 20260217, 20260218):
+        results += run_trials(tmp_path / str(seed), TRIALS, files=8, seed=seed)
+        if sum(t.killed_mid_write for t in results) >= 3:
+            break
     assert all(t.files_ok for t in results), [t.message for t in results if not t.files_ok]
     assert all(t.recovered_ok for t in results), [t.message for t in results if not t.recovered_ok]
-    # some kills must land inside the write phase (how many depends on the machine's load)
     assert sum(t.killed_mid_write for t in results) >= 3
