@@ -229,3 +229,68 @@ def pattern_set(patterns: Sequence[str], probe: bytes) -> Callable[[bytes], Sequ
 
 
 SET_MEMORY = 8 << 20
+
+
+# what Python's \s takes in ASCII text, in a class: RE2's \s leaves out \v and \x1c-\x1f
+PY_ASCII_SPACE = r"\s\x0b\x1c-\x1f"
+LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+
+
+def ascii_superset(pattern: str) -> str:
+    """An RE2 pattern that finds a match in every ASCII text where `pattern` (a Python regex
+    without re.I) finds one: the lookarounds left out (an assertion dropped only lets more
+    through) and \\s widened to Python's. A pre-check: where it finds nothing, so does the
+    pattern. ValueError for what it cannot carry over: `$` (Python's also matches before a
+    final line break) and a quantified lookaround."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            escaped = pattern[i:i + 2]
+            if escaped == "\\Z":
+                raise ValueError(f"no RE2 superset for \\Z: {pattern!r}")
+            out.append(f"[{PY_ASCII_SPACE}]" if escaped == "\\s" else escaped)
+            i += 2
+        elif c == "[":
+            j = _class_end(pattern, i)
+            body = pattern[i:j]
+            out.append(body if body.startswith("[^") else body.replace("\\s", PY_ASCII_SPACE))
+            i = j
+        elif pattern.startswith(LOOKAROUND, i):
+            i = _group_end(pattern, i)
+            if pattern[i:i + 1] in ("?", "*", "+", "{"):
+                raise ValueError(f"no RE2 superset for a quantified lookaround: {pattern!r}")
+        elif c == "$":
+            raise ValueError(f"no RE2 superset for $: {pattern!r}")
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Where the character class opened at pattern[i] ends (after its ']')."""
+    j = i + 1 + pattern.startswith("^", i + 1)
+    j += pattern.startswith("]", j)   # a ']' first is a member
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def _group_end(pattern: str, i: int) -> int:
+    """Where the group opened at pattern[i] ends (after its ')')."""
+    depth, j = 0, i
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _class_end(pattern, j)
+            continue
+        depth += (c == "(") - (c == ")")
+        j += 1
+        if depth == 0:
+            return j
+    raise ValueError(f"unbalanced group: {pattern!r}")

@@ -24,6 +24,8 @@ PIECES = [
     "`", "[", "]", "(", ")", ">", "#", "+", "•", ".", ":", ";", "|", "٣", "１", "'", "’", "%",
     "posting", "Syncs", "again", "normally", "as expected", "OOM gone", "401s", "are gone", "no more",
     "JSONDecodeError", "cleanly", "fine now", "ſyncing",
+    "make sure", "but it fails", "?", "todo:", "todo\v:", "pass rate", "errors came back", "is no longer",
+    "wrapper no longer exists", "healthy x", "available again", "workaround**:", "partially", "don't",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join) | st.text(max_size=40)
 HYPO = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -108,6 +110,35 @@ def test_resolution_cue_set_is_the_regex(text):
     assert context.resolution_statement_text(text) == expected
 
 
+# Python regexes with what RE2 lacks (lookarounds) or reads otherwise (\\s), and the ASCII
+# texts that tell them apart
+SUPERSET_PATTERNS = [r"a(?=b)", r"(?<!x)fix(?!ed)", r"\bno\s+longer(?= (?:works|there))", r"[\s]x", r"[^\s]x",
+                     r"^[\s#>*]*ok (?!now\b)[a-z]", r"todo\s*:", r"(?:a|(?=b)b)+c", r"[]s]x", r"\\s"]
+ASCII_TEXTS = st.text(alphabet=st.sampled_from("abcdefixnotworkslgr \t\v\x1c\x1f\n:#>*]\\"), max_size=30)
+
+
+@HYPO
+@given(ASCII_TEXTS, st.sampled_from(SUPERSET_PATTERNS))
+def test_ascii_superset_finds_whatever_the_regex_finds(text, pattern):
+    superset = saferegex.compiled(saferegex.ascii_superset(pattern))
+    if re.search(pattern, text):
+        assert superset.search(text) is not None
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"a(?=b)c", "ac"), (r"(?<!x)fix(?!ed)", "fix"), (r"x\sy", r"x[\s\x0b\x1c-\x1f]y"),
+    (r"[a\s]", r"[a\s\x0b\x1c-\x1f]"), (r"[^a\s]", r"[^a\s]"), (r"[(?=]x", r"[(?=]x"), (r"\(?=a", r"\(?=a"),
+    (r"a(?=[)])b", "ab")])
+def test_ascii_superset_table(pattern, expected):
+    assert saferegex.ascii_superset(pattern) == expected
+
+
+@pytest.mark.parametrize("pattern", [r"a$", r"a\Z", r"a(?=b)?", r"a(?=b"])
+def test_ascii_superset_refuses_what_it_cannot_carry_over(pattern):
+    with pytest.raises(ValueError):
+        saferegex.ascii_superset(pattern)
+
+
 @HYPO
 @given(texts)
 def test_doing_cue_words_by_re2_are_the_regex(text):
@@ -189,7 +220,7 @@ def test_strong_cue_set_is_the_regex(text):
     assert context.strong_resolution(e) == bool(context.STRONG_CUE.search(text))
 
 
-@pytest.mark.parametrize("name", ["_TRIGGER_SET", "_CLAUSE_BREAK", "_STRONG_CUE_SET"])
+@pytest.mark.parametrize("name", ["_TRIGGER_SET", "_CLAUSE_BREAK", "_STRONG_CUE_SET", "_STATEMENT_SET"])
 def test_without_re2_sets_the_regexes_decide(monkeypatch, name):
     monkeypatch.setattr(context, name, None)
     for text in ["deploy fixed. Then 0 errors; if it fails, retry on timeout", "x\v0\vfailed", "works now"]:
@@ -197,6 +228,9 @@ def test_without_re2_sets_the_regexes_decide(monkeypatch, name):
         assert context._find_trigger_matches(text) == _all_trigger_matches(text)
         e = Entry("a.md", "item", 1, 1, text, 0, "", 0, text)
         assert context.strong_resolution(e) == bool(context.STRONG_CUE.search(text))
+        assert context.resolution_statement_text(text) == (
+            bool(context.RESOLUTION_CUE.search(text)) and not context.PSEUDO.search(text)
+            and not context.NOT_A_REPORT.search(text))
     assert saferegex.pattern_set(["(?<=a)b"], b"ab") is None   # RE2 refuses lookbehind
 
 
