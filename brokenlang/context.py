@@ -114,9 +114,10 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|bogus|spurious|a false alarm|a false positive"
        r"|a red herring)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
-       r"|nothing to worry))\b|\((?:expected|normal|by design|intended|harmless|benign)\b"
-       # a verdict after a comma or dash: 'WhatsApp: cycling disconnects (~30min), normal'
-       r"|[,—–]\s*(?:normal|expected|as expected|by design)\s*(?:[.;)]|$)", 15),
+       r"|nothing to worry))\b|\((?:expected|normal|by design|intended|harmless|benign|deliberate|intentional)\b"
+       # a verdict after a comma or dash: 'WhatsApp: cycling disconnects (~30min), normal', 'fails on overlap,
+       # deliberately'
+       r"|[,—–]\s*(?:normal|expected|as expected|by design|deliberately|intentionally|on purpose)\s*(?:[.;)]|$)", 15),
     # a number going down, not a service: 'budget is down to $120', 'errors down by 40%'
     _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
     # designed handling of failures, not a failure: 'added retries for timeouts'

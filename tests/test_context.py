@@ -68,6 +68,8 @@ def ctx(text, hit, path="notes.md"):
     ("- UCM6308 AMI auth still being fixed (calls queued)", "being fixed", "asserted"),
     ("- gateway restarts (normal) after the nightly update", "restarts", "ignored:dismissed"),
     ("- WhatsApp: cycling disconnects, normally twice a day", "disconnects", "asserted"),
+    ("- `DriftTest` fails on overlap, deliberately", "fails", "ignored:dismissed"),
+    ("- the sync retries twice (intentional) before it gives up", "gives up", "asserted"),
     ("- the export cron failed twice → **done** ✅", "failed", "resolved"),
     ("- deploy failed -> done retrying, gave up", "deploy failed", "ignored:conditional"),
     ("Fixed. The issue was simple: the cron job was missing its `to` field.", "was missing", "resolved"),
