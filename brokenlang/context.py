@@ -684,12 +684,11 @@ STRONG_CUE_TWIN = ascii_twin(STRONG_CUE)
 _RESOLUTION_CUE_RE2: Callable[[bytes], bool] = searcher(compiled(RESOLUTION_CUE_TWIN.pattern))
 # as _RESOLUTION_CUE_RE2: on ASCII the same \b, and no lookaround
 _DOING_RE2: Callable[[bytes], bool] = searcher(compiled(DOING_CUE_TWIN.pattern))
-# the same question to a set of the one pattern: a set only says whether, never where, which
-# is quicker; the same RE2 semantics, so the same answer
-_CUE_SET = pattern_set([RESOLUTION_CUE_TWIN.pattern], b"fixed")
-_resolution_cue: Callable[[bytes], object] = _CUE_SET if _CUE_SET is not None else _RESOLUTION_CUE_RE2
-# resolution_statement_text's three questions in one pass: the cue and PSEUDO (no lookaround,
-# so as _CUE_SET: the same answer), and a superset of NOT_A_REPORT (saferegex.ascii_superset),
+# what resolution_statement_text asks when RE2 cannot build _STATEMENT_SET
+_resolution_cue: Callable[[bytes], object] = _RESOLUTION_CUE_RE2
+# resolution_statement_text's three questions in one pass: the cue and PSEUDO (no lookaround:
+# as _RESOLUTION_CUE_RE2, the same answer; a set only says whether, never where, which is
+# quicker), and a superset of NOT_A_REPORT (saferegex.ascii_superset),
 # whose regex, several times slower, is then asked only of the few texts the superset finds
 _STATEMENT_SET = pattern_set([RESOLUTION_CUE_TWIN.pattern, PSEUDO_TWIN.pattern,
                               ascii_superset(NOT_A_REPORT_TWIN.pattern)], b"fixed")
