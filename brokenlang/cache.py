@@ -7,6 +7,9 @@ value depends on, including brokenlang's own source code and the installed spaCy
   (engine.ENGINES_KEPT);
 * `file/<key>.json`: one file's own analysis (incremental.py; key: the engine key, the
   file's path and its bytes; kept with the mtime/git stamps it depended on);
+* `answers/<key>.json`: the matcher's answers for the entries of a file that reached
+  spaCy, by their text (key: the engine key and the file's path, not its bytes: an edited
+  file finds those of its version before; engine.FastMatcher.remembering);
 * `run-<key>.json`: the findings of a whole run (key: every file's key and the ledger;
   kept with every file's stamps); only the newest few are kept (incremental.RUNS_KEPT);
 * `out-<key>.json`: a run's findings as its JSON report renders them (raw bytes; key:
@@ -15,7 +18,8 @@ value depends on, including brokenlang's own source code and the installed spaCy
 
 File values are bounded: a value read is marked used (its mtime), and once they take
 more than `max_bytes()` (BROKENLANG_CACHE_MAX_MB, default 1024) the least recently used
-are removed down to LOW_WATER of it (`trim`, after a scan that stored new ones).
+are removed down to LOW_WATER of it (`trim`, after a scan that stored new ones); the
+answers likewise, to a tenth of it (incremental.ANSWERS_SHARE).
 
 Values are JSON, or the JSON text of a report (a cache file is data, never code). Where it
 lives: see for_project;
@@ -37,7 +41,7 @@ from typing import Any
 from .models import Rule
 
 TOOL_DIR = ".brokenlang"
-SHARDED = ("file",)   # many values: kept in folders by the key's first two digits
+SHARDED = ("file", "answers")   # many values: kept in folders by the key's first two digits
 HEAD = 65   # a value file: the sha256 of the rest (hex) and a newline, then the JSON
 CACHE_DIR = "cache"
 CACHE_IGNORE = "# brokenlang's cache: safe to delete\n*\n"

@@ -600,6 +600,9 @@ class FastMatcher:
         self.prefilter = Prefilter(plan)
         self._spacy: Any = None
         self._memo: dict[str, list[Span]] = {}
+        self._asked: set[str] = set()    # the memo's texts spaCy was asked about
+        self._known: dict[str, list[Span]] = {}   # spaCy's answers of an earlier run (remembering)
+        self._record: dict[str, list[Span]] | None = None
         self.texts = 0         # texts matched (memo hits not counted)
         self.spacy_texts = 0   # ... of which spaCy saw
 
@@ -642,11 +645,65 @@ class FastMatcher:
     def match(self, text: str) -> list[Span]:
         got = self._memo.get(text)
         if got is None:
-            got = select_spans(self.match_all(text), self._order)
+            got = self._known.get(text)
+            asked = got is not None
+            if got is None:
+                before = self.spacy_texts
+                got = select_spans(self.match_all(text), self._order)
+                asked = self.spacy_texts != before
             if len(self._memo) >= MEMO_ENTRIES:
                 self._memo.clear()
+                self._asked.clear()
             self._memo[text] = got
+            if asked:
+                self._asked.add(text)
+        if self._record is not None and text in self._asked:
+            self._record[text] = got
         return list(got)
+
+    def remembering(self, known: Any) -> Remembered:
+        """Match with spaCy's answers of an earlier run: `known` as `Remembered.done`
+        gave it (texts the prefilter let through, their spans), for these packs and this
+        code (`key`). A text among them takes its answer without the prefilter or spaCy;
+        the same text gives the same spans, so the findings are the same. Until `done`,
+        the answers for every text that reached spaCy, or was known, are recorded: an
+        edited file has most of its entries from before, and its new entries without
+        failure language then need no spaCy at all. A malformed `known` is ignored."""
+        self._known = _answers(known, self.rules)
+        self._record = {}
+        return Remembered(self)
+
+
+class Remembered:
+    """The answers FastMatcher.remembering recorded: `done()` ends the recording and
+    gives them, as JSON data for the cache (a list of [text, [[rule, start, end], ...]])."""
+
+    def __init__(self, matcher: FastMatcher) -> None:
+        self._matcher = matcher
+
+    def done(self) -> list[Any]:
+        m = self._matcher
+        record, m._record, m._known = m._record or {}, None, {}
+        return [[text, [list(span) for span in spans]] for text, spans in record.items()]
+
+
+def _answers(known: Any, rules: dict[str, Rule]) -> dict[str, list[Span]]:
+    """Remembered.done's data back as {text: spans}; {} unless every item is well formed."""
+    out: dict[str, list[Span]] = {}
+    if not isinstance(known, list):
+        return out
+    for item in known:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                and isinstance(item[1], list)):
+            return {}
+        spans: list[Span] = []
+        for span in item[1]:
+            if not (isinstance(span, list) and len(span) == 3 and span[0] in rules
+                    and type(span[1]) is int and type(span[2]) is int and 0 <= span[1] < span[2] <= len(item[0])):
+                return {}
+            spans.append((span[0], span[1], span[2]))
+        out[item[0]] = spans
+    return out
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:

@@ -26,6 +26,7 @@ PARALLEL_MIN_BYTES = 4 * 1024 * 1024   # below this, starting workers costs more
 BATCH_BYTES = 512 * 1024               # small files travel to a worker together
 BATCH_FILES = 64
 RUNS_KEPT = 8     # whole runs kept (one per scanned tree and ledger, as a rule)
+ANSWERS_SHARE = 0.1   # of the file values' bound, for the matcher's answers (much smaller)
 
 
 class Stamp(NamedTuple):
@@ -134,6 +135,7 @@ class Analysed(NamedTuple):
     files: list[FileAnalysis]      # each file's own analysis, in order
     stamps: list[Stamp]            # what each depended on
     new: list[tuple[str, FileAnalysis, Stamp]]   # (key, analysis, stamp) computed now: for store_files
+    answers: list[tuple[str, list[Any]]]   # (key, the matcher's answers for a file): for store_files
 
 
 def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSpec, store: cache_mod.Cache,
@@ -144,6 +146,7 @@ def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSp
     computed is for the caller to store (store_files), when it suits it."""
     out: list[FileAnalysis | None] = [None] * len(files)
     stamps: list[Stamp] = [Stamp(None, None)] * len(files)
+    answers: list[tuple[str, list[Any]]] = []
     todo: list[tuple[int, str | None]] = []   # (index, git stamp taken before git is asked)
     for i, k in enumerate(files):
         got = _cached_file(store, k, stamper)
@@ -159,7 +162,7 @@ def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSp
     if jobs > 1 and size >= PARALLEL_MIN_BYTES and len(todo) > 1:
         results = _flatten(parallel.ordered_map(_worker_batch, _batches(sources, use_git), spec, jobs, matcher))
     else:
-        results = (analyse_one(matcher, sf, use_git) for sf in sources)
+        results = (_analyse_remembering(matcher, sf, use_git, store, answers) for sf in sources)
     new = []
     for (i, git), fa in zip(todo, results, strict=True):
         k = files[i]
@@ -168,17 +171,50 @@ def analyse_files(files: Sequence[Keyed], matcher: Any, spec: parallel.MatcherSp
             new.append((k.key, fa, stamps[i]))
         if advance:
             advance()
-    return Analysed([fa for fa in out if fa is not None], stamps, new)
+    return Analysed([fa for fa in out if fa is not None], stamps, new, answers)
 
 
 def store_files(store: cache_mod.Cache, new: Sequence[tuple[str, FileAnalysis, Stamp]],
-                max_bytes: int | None = None) -> None:
-    """Store files' analyses (analyse_files' `new`); then, with `max_bytes`, trim the file
-    values to it."""
+                max_bytes: int | None = None, answers: Sequence[tuple[str, list[Any]]] = ()) -> None:
+    """Store files' analyses (analyse_files' `new`) and the matcher's answers for them
+    (its `answers`); then, with `max_bytes`, trim the file values to it and the answers
+    to ANSWERS_SHARE of it."""
     for key, fa, stamp in new:
         store.put("file", key, [codec.encode_file(fa), *stamp])
+    for key, value in answers:
+        store.put("answers", key, value)
     if max_bytes is not None and new:
         store.trim("file", max_bytes)
+    if max_bytes is not None and answers:
+        store.trim("answers", int(max_bytes * ANSWERS_SHARE))
+
+
+def answers_key(matcher_key: str, path: str) -> str:
+    """The matcher's answers for the file at `path`, whatever its bytes: an edited file
+    finds those of its earlier version (the matcher's key covers the packs and the code)."""
+    return cache_mod.digest("answers", matcher_key, path)
+
+
+def _analyse_remembering(matcher: Any, sf: SourceFile, use_git: bool, store: cache_mod.Cache,
+                         answers: list[tuple[str, list[Any]]]) -> FileAnalysis:
+    """analyse_one, with the matcher's answers for the file's earlier version (when the
+    matcher can take them: engine.FastMatcher.remembering); its answers now are added to
+    `answers` when they differ."""
+    key = getattr(matcher, "key", "")
+    if not key or store.folder is None or not hasattr(matcher, "remembering"):
+        return analyse_one(matcher, sf, use_git)
+    akey = answers_key(key, sf.path)
+    known = store.get("answers", akey)
+    recording = matcher.remembering(known)
+    try:
+        fa = analyse_one(matcher, sf, use_git)
+    finally:
+        now = recording.done()
+    if now != known:
+        answers.append((akey, now))
+    elif known is not None:
+        store.touch("answers", akey)   # used: the last a trim removes
+    return fa
 
 
 def analyse_one(matcher: Any, sf: SourceFile, use_git: bool) -> FileAnalysis:

@@ -215,11 +215,12 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
             progress.stage("analysing", len(sources))
         jobs = options.jobs or parallel.default_jobs()
         spec = parallel.MatcherSpec(options.engine, tuple(matcher.rules.values()), getattr(matcher, "plan", None))
-        own, stamps, new = incremental.analyse_files(keyed, matcher, spec, store, use_git, jobs, stamper,
+        own, stamps, new, answers = incremental.analyse_files(keyed, matcher, spec, store, use_git, jobs, stamper,
                                                      progress.advance if progress else None)
         # the new file values are written while the files are combined (on a large scan, by
         # a forked process on the core the combining leaves idle most of the time)
-        stored = parallel.in_background(functools.partial(incremental.store_files, store, new, max_bytes),
+        stored = parallel.in_background(functools.partial(incremental.store_files, store, new, max_bytes,
+                                                          answers),
                                         len(new) >= BACKGROUND_MIN_FILES, nice=10)
         for path in src.large:
             st = os.stat(path)

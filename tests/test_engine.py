@@ -414,3 +414,41 @@ def test_searcher_agrees_with_search(pattern: str) -> None:
     for subject in ("", "abbbc", "ac", "a fail", "failed", "xx", "café", "é!"):
         encoded = subject.encode()
         assert found(encoded) == (re2.compile(pattern).search(encoded) is not None), (pattern, subject)
+
+
+# -- answers remembered from an earlier run ------------------------------------------------
+
+def test_remembered_answers_are_spacys_and_spare_it(fast: engine.FastMatcher) -> None:
+    texts = [t for r in RULES[:40] for t in (*r.match_examples[:2], *r.no_match_examples[:1])]
+    texts += ["- 08:00 coffee", "wrote the weekly notes"]
+    first = engine.FastMatcher(RULES)
+    recording = first.remembering(None)
+    answers = {t: first.match(t) for t in texts}
+    recorded = recording.done()
+    asked = {text for text, _ in recorded}
+    assert asked and "- 08:00 coffee" not in asked          # only what reached spaCy
+    assert all(answers[text] == [tuple(s) for s in spans] for text, spans in recorded)
+    second = engine.FastMatcher(RULES, first.plan)
+    again = second.remembering(recorded)
+    assert {t: second.match(t) for t in texts} == answers == {t: fast.match(t) for t in texts}
+    assert second.spacy_texts == 0 and second._spacy is None
+    assert again.done() == recorded   # a memo hit is recorded too, as it was answered
+    third = engine.FastMatcher(RULES, first.plan)
+    assert third.remembering(recorded[:1]).done() == []   # only what was asked is recorded
+
+
+@pytest.mark.parametrize("known", [
+    None, {}, "x", [["text"]], [["text", [["agent.failed", 0, 3]], "more"]], [[1, []]],
+    [["deploy failed", [["no.such_rule", 0, 6]]]],
+    [["deploy failed", [["deploy.deploy_failed", 0, 99]]]],
+    [["deploy failed", [["deploy.deploy_failed", 3, 3]]]],
+    [["deploy failed", [["deploy.deploy_failed", 0.0, 6]]]],
+    [["deploy failed", [["deploy.deploy_failed", True, 6]]]],
+    [["fine", []], ["deploy failed", [["deploy.deploy_failed", 0]]]],
+])
+def test_malformed_answers_are_not_taken(known: Any) -> None:
+    m = engine.FastMatcher(RULES)
+    m.remembering(known)
+    assert m._known == {}
+    assert m.match("the deploy failed") == SpacyMatcher(RULES).match("the deploy failed") != []
+    assert m.spacy_texts == 1

@@ -102,6 +102,54 @@ def test_unchanged_files_are_not_analysed_again(tmp_path: Path, monkeypatch: pyt
     assert (changed.findings, changed.ignored) == (lambda r: (r.findings, r.ignored))(scan(root, cache=False))
 
 
+def test_an_edited_file_asks_spacy_only_about_its_new_entries(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from brokenlang import matcher as matcher_mod
+
+    monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws")
+    asked: list[str] = []
+    real = matcher_mod.UnitMatcher.match_all
+
+    def counting(self: Any, text: str, *a: Any) -> Any:
+        asked.append(text)
+        return real(self, text, *a)
+
+    monkeypatch.setattr(matcher_mod.UnitMatcher, "match_all", counting)
+    first = scan(root)
+    assert len(asked) == 3   # the three failures
+    note = root / "memory" / "2026-02-10.md"
+
+    def edited(line: str) -> run.Report:
+        note.write_text(note.read_text() + line)
+        asked.clear()
+        return scan(root)
+
+    def uncached() -> tuple[Any, Any]:
+        got = scan(root, cache=False)
+        return got.findings, got.ignored
+
+    clean = edited("- 10:00 wrote the weekly summary\n")
+    assert asked == [] and (clean.findings, clean.ignored) == uncached() and clean.findings == first.findings
+    failing = edited("- 11:00 the search index is corrupted\n")
+    assert asked == ["- 11:00 the search index is corrupted"]
+    assert (failing.findings, failing.ignored) == uncached() and len(failing.findings) == len(first.findings) + 1
+    # a value that does not fit the rules is a miss, never a wrong answer
+    values = list((tmp_path / "cache" / "answers").rglob("*.json"))
+    assert len(values) == 2   # a value per file
+    for value in values:
+        value.write_bytes(with_digest(json.dumps([["- 09:10 deploy failed with HTTP 500", [["no.such_rule", 0, 5]]]])))
+    again = edited("- 12:00 lunch\n")
+    assert "- 09:10 deploy failed with HTTP 500" in asked and (again.findings, again.ignored) == uncached()
+    # other packs, another key: the answers of the earlier packs are not taken
+    pack = tmp_path / "extra.yaml"
+    pack.write_text("pack: extra\nrules:\n  - id: extra.kaboom\n    message: kaboom\n    phrases: [kaboom]\n"
+                    "    examples: {match: [kaboom]}\n")
+    asked.clear()
+    scan(root, packs=("builtin", str(pack)))
+    assert len(asked) == 4   # the files not analysed before with these packs: every failure again
+
+
 BAD_VALUES = ['[["x"', "{}", "[]", "null", '[[1, 2, 3], null, null]', '{"stamps": [], "findings": 1}',
               '{"stamps": [[null, null]], "findings": [[1]], "ignored": [], "entries": 3}']
 
@@ -120,7 +168,7 @@ def test_a_damaged_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     root = workspace(tmp_path / "ws")
     first = scan(root)
     values = sorted(p for p in (tmp_path / "cache").rglob("*.json") if not p.name.startswith("engine-"))
-    assert len(values) == 3   # two files and the run
+    assert len(values) == 5   # two files, the engine's answers for each, and the run
     for bad in BAD_VALUES:
         for p in values:
             p.write_text(bad)   # no digest: a damaged file

@@ -41,10 +41,10 @@ def test_unanchor(pattern: str, expected: str | None) -> None:
     assert triggers.unanchor(pattern) == expected
 
 
-def hook(cwd: Path, *args: str, code: str = "") -> subprocess.CompletedProcess[str]:
+def hook(cwd: Path, *args: str, code: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     script = code or "import sys; from brokenlang.cli import run; sys.exit(run(sys.argv[1:]))"
     return subprocess.run([sys.executable, "-c", script, "hook", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=180, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+                          timeout=180, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", **(env or {})})
 
 
 def test_a_clean_file_passes_without_importing_spacy(tmp_path: Path) -> None:
@@ -53,6 +53,26 @@ def test_a_clean_file_passes_without_importing_spacy(tmp_path: Path) -> None:
             "print(rc, 'spacy' in sys.modules, 'brokenlang.matcher' in sys.modules)")
     p = hook(tmp_path, "2026-02-15.md", code=code)
     assert p.stdout.split() == ["0", "False", "False"], p.stderr
+
+
+def test_a_clean_line_added_to_a_note_with_failures_passes_without_importing_spacy(tmp_path: Path) -> None:
+    """The note's failures were answered by spaCy in the commit before (the cache keeps the
+    answers per file): the new line alone is looked at, and it has no failure language."""
+    (tmp_path / "memory").mkdir()
+    note = tmp_path / "memory" / "2026-02-10.md"
+    note.write_text(FAILING)
+    (tmp_path / "memory" / "2026-02-14.md").write_text(FIXED)
+    code = ("import sys; from brokenlang.cli import run; rc = run(sys.argv[1:]); "
+            "print(rc, 'spacy' in sys.modules)")
+    env = {"BROKENLANG_CACHE_DIR": str(tmp_path / "cache")}
+    before = hook(tmp_path, "memory/2026-02-10.md", code=code, env=env)
+    note.write_text(FAILING + "- wrote the weekly summary\n")
+    after = hook(tmp_path, "memory/2026-02-10.md", code=code, env=env)
+    uncached = hook(tmp_path, "memory/2026-02-10.md", code=code, env={"BROKENLANG_NO_CACHE": "1"})
+    assert before.stdout.splitlines()[-1] == "1 True", before.stderr
+    assert after.stdout.splitlines()[-1] == "1 False", after.stderr
+    assert after.stdout.replace("False", "True") == uncached.stdout == before.stdout
+    assert "[stale]" in after.stdout and "keeps timing out" in after.stdout
 
 
 def test_files_are_judged_in_the_context_of_the_whole_memory_folder(tmp_path: Path) -> None:
