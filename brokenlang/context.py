@@ -71,6 +71,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("pseudo", "both", r"\b(?:fix(?:es)? (?:is |are )?(?:needed|required|pending)|needs? (?:a |to be )?fix(?:ed|ing)?"
        r"|(?:need|needs|have|has|trying|tried|try|attempt(?:ed|ing)?|want|going) to (?:fix|resolve|solve)"
        r"|to be (?:fixed|resolved|solved)|being (?:fixed|resolved|solved|repaired|patched)"
+       r"|(?:must|should|has to|have to|will|can|could) be (?:fixed|resolved|solved|repaired|patched)"
        r"|(?:not|never|un) ?(?:yet )?(?:fixed|resolved|solved)|unfixed|unresolved"
        r"|possible (?:fix|fixes|solutions?)|potential (?:fix|fixes)|will (?:fix|resolve)|should (?:fix|resolve)"
        r"|fix (?:it|this) (?:later|tomorrow)|no fix|without (?:a )?fix|not only|no doubt|no matter|nothing but"
@@ -90,6 +91,10 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("resolved", "both", r"(?:\b(?:fixed|resolved|(?:is|are|was|were|got|been) resolve|solved|fix:|fixed:"
        r"|mitigated|patched|repaired|corrected|rectified|remedied|restored|recovered|succeeded|successfully|unblocked"
        r"|no longer|back online|back up|back to normal|works now"
+       # ('Posts resumed after API issues'; not the action 'resumed the sync')
+       r"|resumed(?! the\b| an?\b| my\b| our\b| its\b| their\b| this\b| that\b| work)"
+       # what was missing, now there: 'Added missing exports', 'Created the missing pages'
+       r"|(?:added|created|restored|recovered|backfilled|filled in) (?:the |all the |all )?missing"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed"
        r"|now [*_]*(?:fully |back )?[*_]*(?:operational|functional|healthy|online|responsive|stable)"
@@ -123,6 +128,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     # designed handling of failures, not a failure: 'added retries for timeouts'
     _t("conditional", "forward", r"\b(?:retries|retry|retrying|handling|handles?|catch(?:es|ing)?|guards?"
        r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring) (?:for|on|against|from|of|when)\b"
+       # what a check finds when it is there: 'now flags likely missing intake notes'
+       r"|\b(?:flags|flagging|detects|detecting) (?:likely|possible|potential|any|all|every|each)\b"
        # looked for, not found: 'Checked for merge conflicts'
        r"|\b(?:checked|checking|looked|looking|scanned|scanning|searched|searching|grepped|grepping) for\b"
        r"(?! \d| ~| an? | hours\b| days\b| minutes\b| weeks\b| ages\b| several\b| about\b| over\b| nearly\b"
@@ -705,7 +712,7 @@ def strong_resolution(entry: Entry) -> bool:
 _STRONG_CUE_SET = pattern_set([STRONG_CUE_TWIN.pattern], b"fixed")
 
 
-LEAD_RULE, LEAD_OPEN = "rule", "open"
+LEAD_RULE, LEAD_OPEN, LEAD_FIXED = "rule", "open", "fixed"
 # a label of these words alone ('**Before:**', 'When:') introduces no rule: 'Before deploying:' does
 BARE_LEAD = frozenset({"before", "after", "when", "whenever", "if", "in case"})
 # a label of what is not done yet: 'Remaining questions:', 'Still open:', 'Blockers:', 'Next steps:'
@@ -713,12 +720,15 @@ OPEN_LEAD = re.compile(r"\b(?:remaining|outstanding|pending|unresolved|unfixed|s
                        r"|blockers?|questions?|known (?:issues?|problems?|bugs?)|follow-?ups?"
                        r"|not (?:yet )?(?:fixed|resolved|done|working))\b", re.I)
 OPEN_LEAD_LONGEST = 40
+# a label of what was fixed: 'Bugs fixed:', '**Build issue resolved:**', '**Critical (fixed):**'
+FIXED_LEAD = re.compile(r"\b(?:fixed|resolved|solved|repaired|patched|squashed)\b", re.I)
 
 
 def lead_in(entry: Entry) -> str:
     """What a lead-in line says of the items after it: LEAD_RULE ('**Never do without
     confirmation:**', 'Action if issue:' govern them), LEAD_OPEN ('**Remaining questions:**':
-    they are not part of a fix the heading reports) or ''."""
+    they are not part of a fix the heading reports), LEAD_FIXED ('**Bugs fixed:**': the
+    failures they name are the fixed ones) or ''."""
     t = _stripped_full(entry.masked)
     if not t.endswith(":"):
         return ""
@@ -727,7 +737,9 @@ def lead_in(entry: Entry) -> str:
         return ""
     if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)):
         return LEAD_RULE
-    return LEAD_OPEN if len(label) <= OPEN_LEAD_LONGEST and OPEN_LEAD.search(label) else ""
+    if len(label) <= OPEN_LEAD_LONGEST and OPEN_LEAD.search(label):
+        return LEAD_OPEN
+    return LEAD_FIXED if FIXED_LEAD.search(label) and not PSEUDO.search(label) and "?" not in label else ""
 
 
 SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
@@ -853,6 +865,15 @@ def red_marked(entry: Entry) -> bool:
 
 
 RED_MARK = re.compile(r"[\s>*+•\d.)-]*(?:❌|🔴|✗|✘|🚨|🛑|⛔)")
+
+
+def still_open(entry: Entry) -> bool:
+    """The entry tells the failure goes on ('cron still failing after the patch', 'not
+    fixed yet'): under a line that reports fixes it is not one of them."""
+    return STILL_OPEN.search(entry.masked) is not None or PSEUDO.search(entry.masked) is not None
+
+
+STILL_OPEN = re.compile(r"\b(?:still|again|remains?|remaining|persists?|persisting|not yet|ongoing|recurr\w*)\b", re.I)
 
 
 def problem_field(entry: Entry) -> bool:

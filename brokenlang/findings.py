@@ -149,6 +149,9 @@ def _entry_hits(e: Entry, spans: list[tuple[str, int, int]], scope: _Scope,
             ctx = context.Context(context.RESOLVED, "section heading tells what was wrong before")
         elif ctx.status == context.ASSERTED and context.committed_fix(e, scope.commits or scope.resolves):
             ctx = context.Context(context.RESOLVED, "a commit fixes it")
+        elif ctx.status == context.ASSERTED and scope.lead_fixed and e.kind == "item" and not context.red_marked(e) \
+                and not context.contrasted(e, hit) and not context.only_found(e) and not context.still_open(e):
+            ctx = context.Context(context.RESOLVED, "the line before the list reports the fix")
         entry_hits.append((hit, ctx))
     return entry_hits
 
@@ -198,6 +201,7 @@ class _Scope:
         self.stack: list[_Section] = []
         self.lead_rule = False   # a lead-in line made the items after it rules
         self.lead_open = False   # ... or things not done yet (see context.lead_in)
+        self.lead_fixed = False  # ... or things fixed
         self.section = ""
         self.section_line = 0
         self._section_words: frozenset[str] | None = None
@@ -205,7 +209,7 @@ class _Scope:
     def enter(self, heading: Entry) -> None:
         while self.stack and self.stack[-1].level >= heading.heading_level:
             self.stack.pop()
-        self.lead_rule = self.lead_open = False
+        self.lead_rule = self.lead_open = self.lead_fixed = False
         self.section = heading.section
         self.section_line = heading.start_line
         self._section_words = None
@@ -226,6 +230,7 @@ class _Scope:
 
     def lead(self, kind: str) -> None:
         self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind == context.LEAD_OPEN
+        self.lead_fixed = kind == context.LEAD_FIXED
 
     @property
     def section_words(self) -> frozenset[str]:
@@ -363,6 +368,9 @@ GLUE = re.compile(r"^[\s,:(\-–—]*(?:\w+[\s,:(\-–—]+){0,2}$")
 CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
 
 
+SENTENCE_MARKS = (".", ";", "!", "?")
+
+
 def merge_adjacent(spans: list[tuple[str, int, int]], text: str,
                    minor: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
     """'deploy failed' + 'with HTTP 500' is one failure: hits a few words apart in one
@@ -373,7 +381,8 @@ def merge_adjacent(spans: list[tuple[str, int, int]], text: str,
         if out:
             prid, ps, pe = out[-1]
             gap = text[pe:s]
-            if GLUE.match(gap) and not CLAUSE_BREAK.search(gap):
+            # a hit that ends a sentence ('testing blocked.') ends the clause too
+            if GLUE.match(gap) and not CLAUSE_BREAK.search(gap) and text[pe - 1:pe] not in SENTENCE_MARKS:
                 out[-1] = (rid if prid in minor and rid not in minor else prid, ps, max(pe, e))
                 continue
         out.append((rid, s, e))

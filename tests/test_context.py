@@ -2,7 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from brokenlang.context import LEAD_OPEN, LEAD_RULE, classify, is_resolution_statement, lead_in, section_rule
+from brokenlang.context import (
+    LEAD_FIXED,
+    LEAD_OPEN,
+    LEAD_RULE,
+    classify,
+    is_resolution_statement,
+    lead_in,
+    section_rule,
+)
 from brokenlang.entries import split
 from brokenlang.models import Hit
 
@@ -37,6 +45,13 @@ def ctx(text, hit, path="notes.md"):
     ("- Timeouts from the payment API get retried twice", "Timeouts", "ignored:conditional"),
     ("- 09:00 Timeouts from the payment API get retried twice, then fail", "Timeouts", "asserted"),
     ("- Connection errors are logged in the console when I click save", "Connection errors", "asserted"),
+    ("- the intake check now flags likely missing notes", "missing notes", "ignored:conditional"),
+    ("- Sentry detects 3 new crashes since the deploy", "crashes", "asserted"),
+    ("- Added missing `formatNumber` exports to utils", "missing `formatNumber`", "resolved"),
+    ("- Created the missing Contact and Terms pages", "missing Contact", "resolved"),
+    ("- the export still has missing rows", "missing rows", "asserted"),
+    ("- Posts resumed after API issues", "API issues", "resolved"),
+    ("- resumed the sync; the API issues are back", "API issues", "asserted"),
     ("- Errors in group chats: stay quiet unless mentioned", "Errors", "ignored:rule"),
     # zero counts
     ("- **118 applied, 0 skipped, 0 errors**", "errors", "ignored:zero count"),
@@ -300,7 +315,15 @@ def test_resolution_statements(text, expected):
     ("Still open:", LEAD_OPEN),
     ("**Blockers:**", LEAD_OPEN),
     ("Next steps:", LEAD_OPEN),
-    ("**Fixed today:**", ""),
+    ("**Fixed today:**", LEAD_FIXED),
+    ("**Bugs caught + fixed in production:**", LEAD_FIXED),
+    ("**Critical (fixed):**", LEAD_FIXED),
+    ("**Build issue resolved:**", LEAD_FIXED),
+    ("**Proper fixes needed:**", ""),
+    ("**To be fixed:**", ""),
+    ("**Not fixed yet:**", LEAD_OPEN),
+    ("Fixed or not?:", ""),
+    ("**Fixed when the token rotates:**", LEAD_RULE),
     ("Remaining items that we should look at again once the migration has landed:", ""),   # a sentence
 ])
 def test_lead_ins(text, expected):

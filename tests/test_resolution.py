@@ -71,6 +71,24 @@ CASES = [
      {"memory/2026-12-06.md": "# 2026-12-06\n\n## 14:08 Config status - all critical fixes complete\n\n"
                               "- Research summary (failed due to timeout)\n"},
      "memory/2026-12-06.md", 5, "resolved"),
+    ("the items under a line that reports fixes are the fixed failures",
+     {"memory/2026-12-07.md": "# 2026-12-07\n\n**Bugs fixed:**\n- Circular dependency in embeddings.js\n"
+                              "- the webhook returned 500 on every retry\n"},
+     "memory/2026-12-07.md", 5, "resolved"),
+    ("... but not one that says it goes on",
+     {"memory/2026-12-07.md": "# 2026-12-07\n\n**Bugs fixed:**\n- the digest parser bug\n"
+                              "- cron still failing after the patch\n"},
+     "memory/2026-12-07.md", 5, "open"),
+    ("... nor the items after the next lead-in",
+     {"memory/2026-12-07.md": "# 2026-12-07\n\n**Bugs fixed:**\n- the digest parser bug\n\n"
+                              "Seen later:\n- the webhook returned 500 on every retry\n"},
+     "memory/2026-12-07.md", 7, "open"),
+    ("something that resumed after the failure reports its end",
+     {"memory/2026-12-07.md": "# 2026-12-07\n\n- Posts resumed after API issues\n"},
+     "memory/2026-12-07.md", 3, "resolved"),
+    ("a fix that must be made is a fix to come",
+     {"memory/2026-12-07.md": "# 2026-12-07\n\n- the spawner bug must be fixed first\n"},
+     "memory/2026-12-07.md", 3, "open"),
     ("'Before:' is the state before a change, not a rule",
      {"memory/2026-12-06.md": "# 2026-12-06\n\n**Before:**\n- cron jobs blocked from delivering\n"},
      "memory/2026-12-06.md", 4, "open"),
@@ -230,6 +248,17 @@ def test_a_merged_hit_is_named_by_a_rule_above_info(tmp_path, text, rule):
     (tmp_path / "NOTES.md").write_text(text + "\n")
     report = scan(["."], ScanOptions(cwd=str(tmp_path), git_dates=False))
     assert [f.rule for f in report.findings] == [rule]
+
+
+@pytest.mark.parametrize(("text", "hits"), [
+    ("- Upwork automation blocked. Config missing on the VPS", ["automation blocked.", "Config missing"]),
+    ("- Upwork automation blocked, config missing on the VPS", ["automation blocked, config missing"]),
+    ("- deploy failed with HTTP 500", ["deploy failed with HTTP 500"]),
+])
+def test_hits_are_merged_within_a_sentence(tmp_path, text, hits):
+    (tmp_path / "NOTES.md").write_text(text + "\n")
+    report = scan(["."], ScanOptions(cwd=str(tmp_path), git_dates=False))
+    assert [f.text for f in report.findings] == hits
 
 
 @pytest.mark.parametrize(("files", "path", "line", "state"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
