@@ -94,7 +94,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        # ('Posts resumed after API issues'; not the action 'resumed the sync')
        r"|resumed(?! the\b| an?\b| my\b| our\b| its\b| their\b| this\b| that\b| work)"
        # what was missing, now there: 'Added missing exports', 'Created the missing pages'
-       r"|(?:added|created|restored|recovered|backfilled|filled in) (?:the |all the |all )?missing"
+       r"|(?:added|created|backfilled|filled in) (?:the |all the |all )?missing"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed"
        r"|now [*_]*(?:fully |back )?[*_]*(?:operational|functional|healthy|online|responsive|stable)"
