@@ -237,13 +237,25 @@ def _check_exchanged(snap: Snapshot, tmp: str, after_len: int) -> None:
 
 
 def _move_extra(ours: str, path: str, after_len: int) -> None:
+    """Append to `path` what other processes wrote to our file (from after_len on) while it
+    stood at the path, until none of them holds it open for writing: a writer that opened
+    it then still writes there (as carry_tail does for the replaced file)."""
     fd = os.open(ours, READ_FLAGS)
     try:
-        extra = pread_all(fd, after_len, os.fstat(fd).st_size - after_len)
+        st = os.fstat(fd)
+        pos = after_len
+        deadline = time.monotonic() + TAIL_WAIT_SECONDS
+        while True:
+            size = os.fstat(fd).st_size
+            if size > pos:
+                append_bytes(path, pread_all(fd, pos, size - pos))
+                pos = size
+            if (not writers_of((st.st_dev, st.st_ino)) and os.fstat(fd).st_size == pos) \
+                    or time.monotonic() > deadline:
+                break
+            time.sleep(TAIL_POLL_SECONDS)
     finally:
         os.close(fd)
-    if extra:
-        append_bytes(path, extra)
 
 
 def _exchange(a: str, b: str) -> bool:

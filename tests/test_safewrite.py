@@ -144,6 +144,52 @@ def test_exchange_notices_a_rename_that_slipped_past_the_compare(tmp_path: Path,
     assert p.read_bytes() == b"theirs\n" and leftovers(tmp_path) == []
 
 
+LATE_WRITER = textwrap.dedent("""
+    import os, sys, time
+    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+    print("open", flush=True)
+    sys.stdin.readline()
+    time.sleep(0.2)   # writes only once the swap has been undone
+    for i in range(3):
+        os.write(fd, b"- late %d\\n" % i)
+    os.close(fd)
+""")
+
+
+def test_a_writer_of_our_file_during_an_undone_swap_loses_nothing(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that opened the path while our file stood there keeps writing to it after the
+    swap is undone: what it writes goes to the file at the path, none of it to the removed one."""
+    p = tmp_path / "m.md"
+    p.write_bytes(b"one\n")
+    snap = snap_of(p)
+    tmp = safewrite.temp_name(str(p))
+    safewrite.write_temp(snap, tmp, b"planned\n")
+    (tmp_path / "other").write_bytes(b"theirs\n")
+    os.replace(tmp_path / "other", p)
+    monkeypatch.setattr(safewrite, "compare", lambda snap, allow: None)  # the race: compare saw the old file
+    real_exchange = safewrite._exchange
+    writers: list[subprocess.Popen[bytes]] = []
+
+    def exchange(a: str, b: str) -> bool:
+        done = real_exchange(a, b)
+        if not writers:   # our file is at the path now: a writer opens it
+            w = subprocess.Popen([PY, "-c", LATE_WRITER, str(p)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            assert w.stdout is not None and w.stdin is not None
+            assert w.stdout.readline() == b"open\n"
+            w.stdin.write(b"go\n")
+            w.stdin.flush()
+            writers.append(w)
+        return done
+
+    monkeypatch.setattr(safewrite, "_exchange", exchange)
+    with pytest.raises(safewrite.Changed):
+        safewrite.swap(snap, tmp, 8, True)
+    os.close(snap.fd)
+    assert writers and writers[0].wait(timeout=30) == 0
+    assert p.read_bytes() == b"theirs\n- late 0\n- late 1\n- late 2\n" and leftovers(tmp_path) == []
+
+
 @pytest.mark.parametrize("allow_append", [True, False])
 def test_append_after_read(tmp_path: Path, allow_append: bool) -> None:
     p = tmp_path / "m.md"
