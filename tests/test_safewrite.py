@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,8 +129,9 @@ def test_rename_over_after_read_is_refused(tmp_path: Path) -> None:
     assert p.read_bytes() == b"one\n"
 
 
-def test_exchange_notices_a_rename_that_slipped_past_the_compare(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def replaced_past_the_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Any, str]:
+    """A file read, our temp file written, then the file replaced by another process's
+    ("theirs\\n") in a way the compare did not see: (path, snapshot, temp name)."""
     p = tmp_path / "m.md"
     p.write_bytes(b"one\n")
     snap = snap_of(p)
@@ -138,6 +140,12 @@ def test_exchange_notices_a_rename_that_slipped_past_the_compare(tmp_path: Path,
     (tmp_path / "other").write_bytes(b"theirs\n")
     os.replace(tmp_path / "other", p)
     monkeypatch.setattr(safewrite, "compare", lambda snap, allow: None)  # the race: compare saw the old file
+    return p, snap, tmp
+
+
+def test_exchange_notices_a_rename_that_slipped_past_the_compare(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    p, snap, tmp = replaced_past_the_compare(tmp_path, monkeypatch)
     with pytest.raises(safewrite.Changed):
         safewrite.swap(snap, tmp, 8, True)
     os.close(snap.fd)
@@ -160,14 +168,7 @@ def test_a_writer_of_our_file_during_an_undone_swap_loses_nothing(tmp_path: Path
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer that opened the path while our file stood there keeps writing to it after the
     swap is undone: what it writes goes to the file at the path, none of it to the removed one."""
-    p = tmp_path / "m.md"
-    p.write_bytes(b"one\n")
-    snap = snap_of(p)
-    tmp = safewrite.temp_name(str(p))
-    safewrite.write_temp(snap, tmp, b"planned\n")
-    (tmp_path / "other").write_bytes(b"theirs\n")
-    os.replace(tmp_path / "other", p)
-    monkeypatch.setattr(safewrite, "compare", lambda snap, allow: None)  # the race: compare saw the old file
+    p, snap, tmp = replaced_past_the_compare(tmp_path, monkeypatch)
     real_exchange = safewrite._exchange
     writers: list[subprocess.Popen[bytes]] = []
 
