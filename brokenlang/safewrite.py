@@ -180,12 +180,14 @@ def _unlink_quietly(path: str) -> None:
 
 
 def only_appended(snap: Snapshot, now: Stat) -> bool:
-    """True when the file is the same inode and only grew, its first bytes as we read them."""
+    """True when the file is the same inode and only grew (or is growing), its first bytes
+    as we read them. A new mtime at the old size is an append under way, not a change: a
+    write sets the mtime before the size (Linux), so a stat between the two sees that."""
     if (now.dev, now.ino) != (snap.stat.dev, snap.stat.ino) or now.size < snap.stat.size:
         return False
     if (now.size, now.mtime_ns) == (snap.stat.size, snap.stat.mtime_ns):
         return True
-    if now.size == snap.stat.size or snap.stat.size > PREFIX_CHECK_MAX:
+    if snap.stat.size > PREFIX_CHECK_MAX:
         return False
     return pread_all(snap.fd, 0, snap.stat.size) == snap.data
 

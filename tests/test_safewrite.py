@@ -115,6 +115,23 @@ def test_in_place_change_after_read_is_refused(tmp_path: Path) -> None:
     assert p.read_bytes() == b"ONE\ntwo\n"
 
 
+def test_a_new_mtime_at_the_old_size_is_an_append_under_way(tmp_path: Path) -> None:
+    """A write sets the mtime before the size: a stat between the two sees the old size with
+    a new mtime. With the bytes as read, that is no change (the append is carried later)."""
+    p = tmp_path / "m.md"
+    p.write_bytes(b"- stale\n")
+    snap = snap_of(p)
+    os.utime(p, ns=(snap.stat.mtime_ns + 1_000_000, snap.stat.mtime_ns + 1_000_000))
+    now = safewrite.to_stat(os.stat(p))
+    assert now.size == snap.stat.size and now.mtime_ns != snap.stat.mtime_ns
+    assert safewrite.only_appended(snap, now)
+    tmp = safewrite.temp_name(str(p))
+    safewrite.write_temp(snap, tmp, b"<!-- t -->\n")
+    safewrite.swap(snap, tmp, 11, True)
+    os.close(snap.fd)
+    assert p.read_bytes() == b"<!-- t -->\n"
+
+
 def test_rename_over_after_read_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "m.md"
     p.write_bytes(b"one\n")
