@@ -18,6 +18,7 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 TMP_MARK = ".brokenlang-tmp-"
@@ -245,17 +246,7 @@ def _move_extra(ours: str, path: str, after_len: int) -> None:
     fd = os.open(ours, READ_FLAGS)
     try:
         st = os.fstat(fd)
-        pos = after_len
-        deadline = time.monotonic() + TAIL_WAIT_SECONDS
-        while True:
-            size = os.fstat(fd).st_size
-            if size > pos:
-                append_bytes(path, pread_all(fd, pos, size - pos))
-                pos = size
-            if (not writers_of((st.st_dev, st.st_ino)) and os.fstat(fd).st_size == pos) \
-                    or time.monotonic() > deadline:
-                break
-            time.sleep(TAIL_POLL_SECONDS)
+        _follow(fd, (st.st_dev, st.st_ino), after_len, lambda chunk: append_bytes(path, chunk))
     finally:
         os.close(fd)
 
@@ -290,28 +281,33 @@ def carry_tail(snap: Snapshot, after_len: int) -> Swapped:
     process holds the old inode open for writing (a writer that opened it just before the
     rename still writes there)."""
     new_fd = os.open(snap.path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
-    pos, copied = snap.stat.size, 0
-    deadline = time.monotonic() + TAIL_WAIT_SECONDS
-    writers: tuple[int, ...] = ()
     try:
-        while True:
-            size = os.fstat(snap.fd).st_size
-            if size > pos:
-                chunk = pread_all(snap.fd, pos, size - pos)
-                write_all(new_fd, chunk)
-                pos += len(chunk)
-                copied += len(chunk)
-            writers = writers_of((snap.stat.dev, snap.stat.ino))
-            if not writers and os.fstat(snap.fd).st_size == pos:
-                break
-            if time.monotonic() > deadline:
-                break
-            time.sleep(TAIL_POLL_SECONDS)
+        copied, writers = _follow(snap.fd, (snap.stat.dev, snap.stat.ino), snap.stat.size,
+                                  lambda chunk: write_all(new_fd, chunk))
         if copied:
             os.fsync(new_fd)
     finally:
         os.close(new_fd)
     return Swapped(copied, writers)
+
+
+def _follow(fd: int, inode: tuple[int, int], pos: int, write: Callable[[bytes], None]) -> tuple[int, tuple[int, ...]]:
+    """Hand `write` every byte of the file open at `fd` from `pos` on, as other processes
+    add them, until none holds `inode` open for writing and nothing more came (or
+    TAIL_WAIT_SECONDS passed): the bytes handed on, and the writers still there."""
+    copied = 0
+    deadline = time.monotonic() + TAIL_WAIT_SECONDS
+    while True:
+        size = os.fstat(fd).st_size
+        if size > pos:
+            chunk = pread_all(fd, pos, size - pos)
+            write(chunk)
+            pos += len(chunk)
+            copied += len(chunk)
+        writers = writers_of(inode)
+        if (not writers and os.fstat(fd).st_size == pos) or time.monotonic() > deadline:
+            return copied, writers
+        time.sleep(TAIL_POLL_SECONDS)
 
 
 def open_writers(path: str) -> tuple[int, ...]:
