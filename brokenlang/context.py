@@ -103,7 +103,11 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|fixes"
        r"|previously|initially|at first|used to|formerly|after fixing)\b|✅\s*(?:fixed|resolved|done|solved)"
        # a to-do closed by an arrow: 'Fix the broken links → DONE (Feb 20)'
-       r"|(?:→|->|=>|⇒)\s*[*_]*(?:done|completed?)[*_]*\s*(?:[(\[✅.!]|$))", 0),
+       r"|(?:→|->|=>|⇒)\s*[*_]*(?:done|completed?)[*_]*\s*(?:[(\[✅.!]|$)"
+       # a result told after an arrow: 'Lint: FAIL -> installed eslint', 'gateway down → restarted it'
+       r"|(?:→|->|=>|⇒)\s*[*_]*(?:installed|reinstalled|added|replaced|restarted|configured|switched|updated"
+       r"|upgraded|rebuilt|rewrote|removed|migrated|enabled|re-?enabled|reverted|rolled back|bumped|pinned"
+       r"|raised|increased|corrected|renamed|regenerated|rotated|refreshed)\b)", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
        r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
        r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b"
@@ -127,7 +131,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
     # designed handling of failures, not a failure: 'added retries for timeouts'
     _t("conditional", "forward", r"\b(?:retries|retry|retrying|handling|handles?|catch(?:es|ing)?|guards?"
-       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring) (?:for|on|against|from|of|when)\b"
+       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring|banners?|toasts?) (?:for|on|against|from|of|when)\b"
        # what a check finds when it is there: 'now flags likely missing intake notes'
        r"|\b(?:flags|flagging|detects|detecting) (?:likely|possible|potential|any|all|every|each)\b"
        # looked for, not found: 'Checked for merge conflicts'
@@ -174,6 +178,9 @@ TOPIC_HEADING = re.compile(
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
     r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
+# a heading over a list of what is wrong: "What's Broken Right Now", 'What is still blocked'
+WHAT_HEADING = re.compile(r"^what(?:'s|’s| is| are)(?: (?:still|currently|now))? (?:broken|blocked|failing|wrong|down"
+                          r"|not working|missing)\b", re.I)
 STRIP_LEAD = re.compile(r"^[\s>#*_~\-+•\d.)\[\]xX✅❌⚠️🔴🟢🟡🚨🔍📧🌐🎉⏳🔁🧪📁🧠]*(?:\*\*[^*]+\*\*\s*:?\s*)?", re.U)
 # a pair of outcomes: 'PASS/FAIL', 'reports what's passing or broken', 'whether it is up or down'
 _OUTCOME = (r"(?:pass(?:ing|ed|es)?|ok|success(?:ful)?|succeeded|yes|true|working|healthy|up|executed|completed?|done"
@@ -232,13 +239,15 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     if entry.kind == "heading" and FIX_LABEL.search(text, 0, hit.start) and not PSEUDO.search(text):
         return Context(RESOLVED, None)  # '## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)'
     title = _stripped(entry.section) if entry.kind == "heading" else ""
-    if title and (FAILED_LIST.match(title) or (TOPIC_HEADING.search(title) and not _predicate_near(text, hit))):
+    if title and (FAILED_LIST.match(title) or WHAT_HEADING.match(title)
+                  or (TOPIC_HEADING.search(title) and not _predicate_near(text, hit))):
         return Context("ignored", "topic heading")
     if entry.kind == "heading" and section_rule(entry.section):
         return Context("ignored", "rule")   # '### KEY LESSON: Sonnet hallucinates IDs'
     if entry.kind == "table_row" and _is_row_label(text, hit):
         return Context("ignored", "table label")
-    if entry.kind in ("item", "paragraph", "table_row") and (_imperative(text, hit) or _label_then_rule(text, hit)):
+    if entry.kind in ("item", "paragraph", "table_row") and (_imperative(text, hit) or _label_then_rule(text, hit)
+                                                             or _rule_label(text, hit)):
         return Context("ignored", "rule")
     for cat in PRIORITY[1:]:
         if cat in found:
@@ -326,6 +335,16 @@ LABEL_COLON = re.compile(r"[^:]{0,40}:\s+(.*)", re.S)
 RULE_VERB = re.compile(
     r"(?:stay|be|keep|ignore|skip|retry|report|ask|wait|restart|notify|escalate|tell|reply|respond|use|do not|"
     r"don'?t|never|always)\b", re.I)
+
+
+# a bold label that is itself an instruction: '**Be specific**: "Found 3 UX issues: login fails" not ...'
+RULE_LABEL = re.compile(r"\s*(?:(?:[-*+•]|\d+[.)])\s+)?(?:\*\*|__)(?:be|stay|keep|never|always|don'?t|do not|avoid"
+                        r"|make sure|ensure|remember)\b[^*_\n]{0,40}(?:\*\*|__)", re.I)
+
+
+def _rule_label(text: str, hit: Hit) -> bool:
+    m = RULE_LABEL.match(text)
+    return m is not None and m.end() <= hit.start
 
 
 def _label_then_rule(text: str, hit: Hit) -> bool:
@@ -578,8 +597,9 @@ def is_resolution_statement(entry: Entry) -> bool:
 
 # a heading that names the fix of what follows: '## Bug fix: login crash', '### Hotfix — deploy failure'
 FIX_LABEL = re.compile(r"\b(?:hot|bug)?fix(?:ed|es)?[\s*_]*[:—–-]\s", re.I)
-# a heading that names a fix: '### Infrastructure Fix', '## Mission Control Fixes (3 bugs squashed)'
-FIX_HEADING = re.compile(r"\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|])", re.I)
+# a heading that names a fix: '### Infrastructure Fix', '## Mission Control Fixes (3 bugs squashed)',
+# '### Search Field Fix ✅'
+FIX_HEADING = re.compile(r"\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|✅✔☑])", re.I)
 
 
 # a heading over a list of fixes: 'What was fixed:', 'Fixes applied', 'Issues resolved today'

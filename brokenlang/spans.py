@@ -22,6 +22,7 @@ def plain(text: str) -> str:
 
 
 SPACE_RUN = re.compile(" {2,}")
+LINE_SPACE = str.maketrans("\n\r\t", "   ")
 
 
 class Seen(NamedTuple):
@@ -48,10 +49,14 @@ class Seen(NamedTuple):
 
 
 def seen(text: str) -> Seen:
-    """plain(text) with each run of spaces made one space. Emphasis and inline code blanked
-    inside a sentence leave runs of spaces ('is **dead**', 'returns `X` error'), which spaCy
-    makes tokens of their own: no pattern would see the words on each side as neighbours."""
+    """plain(text) with line breaks and tabs made spaces, and each run of spaces made one
+    space. Emphasis and inline code blanked inside a sentence leave runs of spaces ('is
+    **dead**', 'returns `X` error'), and a paragraph wrapped over lines has line breaks
+    ('is\nunreliable'), which spaCy makes tokens of their own: no pattern would see the
+    words on each side as neighbours."""
     p = plain(text)
+    if "\n" in p or "\t" in p or "\r" in p:
+        p = p.translate(LINE_SPACE)   # one character for one: the offsets stay
     if "  " not in p:
         return Seen(p)
     parts: list[str] = []

@@ -182,6 +182,17 @@ def ctx(text, hit, path="notes.md"):
     ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
     # a fix to come
     ("- **PLC Laptop offline** - will set it up when back online", "offline", "asserted"),
+    # a result told after an arrow: done, unlike a step of a runbook
+    ("- Lint: FAIL -> installed eslint + typescript-eslint", "FAIL", "resolved"),
+    ("- Gateway down → restarted it, healthy since", "Gateway down", "resolved"),
+    ("- Gateway down → restart it and check the logs", "Gateway down", "ignored:conditional"),
+    # designed handling: what a banner or a toast is for
+    ("- Added error banner for checkout failures", "checkout failures", "ignored:conditional"),
+    # a bold label that is an instruction makes the line a rule
+    ('- **Be specific**: "Found 3 UX issues: login fails on mobile Safari" not "found some issues"',
+     "login fails", "ignored:rule"),
+    ("- **Never restart the relay**: the gateway crashed the last time", "crashed", "ignored:rule"),
+    ("- **Beta build**: the gateway crashed at 9", "crashed", "asserted"),
 ])
 def test_context_table(text, hit, expected):
     assert ctx(text, hit) == expected
@@ -203,9 +214,23 @@ def test_context_table(text, hit, expected):
     ("## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)", "Done Bug", "resolved"),
     ("## Fix needed: login crash on Safari", "login crash", "asserted"),
     ("## What Didn't Work / Known Issues", "Didn't Work", "ignored:topic heading"),
+    ("### What's Broken Right Now", "Broken", "ignored:topic heading"),
+    ("### What is still blocked", "blocked", "ignored:topic heading"),
+    ("### Checkout is broken right now", "broken", "asserted"),
 ])
 def test_headings(text, hit, expected):
     assert ctx(text, hit) == expected
+
+
+def test_a_heading_that_reports_a_fix_done_covers_the_problem_under_it(tmp_path: Path) -> None:
+    import brokenlang
+
+    (tmp_path / "notes.md").write_text("### 3. Search Field Fix ✅\n**Problem:** Search fields triggering popups\n\n"
+                                       "### 4. Export Fix\n**Problem:** the export crashes on large files\n")
+    found = [(f.line, f.rule, f.state) for f in brokenlang.scan_paths([str(tmp_path)], git_dates=False)]
+    # the heading is no to-do ('Fix ✅' is done), and what it reports fixed is resolved
+    assert (2, "agent.known_issue", "resolved") in found
+    assert not any(line == 1 for line, _, _ in found)
 
 
 def test_a_glossary_defines_words_it_reports_nothing(tmp_path: Path) -> None:

@@ -263,16 +263,25 @@ def test_plain_skips_only_regexes_that_cannot_match(text: str) -> None:
 
 
 @settings(max_examples=300, derandomize=True, deadline=None)
-@given(st.lists(st.sampled_from(["*", "_", "**", " ", "  ", "a", "B", "\n", "é", ":", "`"])).map("".join))
+@given(st.lists(st.sampled_from(["*", "_", "**", " ", "  ", "a", "B", "\n", "\r\n", "\t", "é", ":", "`"])).map("".join))
 def test_seen_shortens_runs_of_spaces_and_maps_back(text: str) -> None:
     from brokenlang import spans
 
     view = spans.seen(text)
-    assert view.text == re.sub(" {2,}", " ", spans.plain(text))
+    assert view.text == re.sub(" {2,}", " ", re.sub(r"[\n\r\t]", " ", spans.plain(text)))
     # every character of the seen text but a space of a run is the text's at the offset given back
     for m in re.finditer(r"[^ ]+", view.text):
         ((_, a, b),) = view.back([("r", m.start(), m.end())])
         assert spans.plain(text)[a:b] == m.group(0)
+
+
+def test_words_on_each_side_of_a_line_break_are_neighbours(fast: engine.FastMatcher, reference: SpacyMatcher) -> None:
+    """A paragraph wrapped over lines ('is\nunreliable') reads as one sentence, with the
+    span given back in the text's offsets."""
+    text = "The cron announce feature is\n    unreliable since Monday"
+    want = [("service.unstable", "is\n    unreliable")]
+    assert [(r, text[s:e]) for r, s, e in fast.match(text)] == want
+    assert [(r, text[s:e]) for r, s, e in reference.match(text)] == want
 
 
 def test_words_on_each_side_of_blanked_markup_are_neighbours(fast: engine.FastMatcher) -> None:
