@@ -80,6 +80,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|(?:when|once|as soon as) (?:\w+ ){0,3}(?:is |are |gets? |comes? )?(?:back online|back up|back to normal"
        r"|fixed|resolved|restored)"
        r"|fix didn'?t|fix did not|fix failed|still (?:broken|failing|fails)|even after fixing|despite fixing"
+       r"|fixed nothing|(?:didn'?t|did not|doesn'?t|does not) (?:fix|resolve|solve)"
        # 'a previously referenced path was missing': an attribute, not 'it previously failed'
        r"|(?:a|an|the|its|their|our|my) (?:previously|initially)"
        # the failure found or told, not fixed: 'successfully reproduced the crash'
@@ -96,6 +97,7 @@ TRIGGERS: tuple[Trigger, ...] = (
        # what was missing, now there: 'Added missing exports', 'Created the missing pages'
        r"|(?:added|created|backfilled|filled in) (?:the |all the |all )?missing"
        r"|works again|working again|running again|up again|passing again|passes again|green again"
+       r"|verified (?:it |the fix )?(?:works|working|stable|healthy|fixed|resolved)"
        r"|working now|now works|now working|now passes|passing now|now running|now fixed|addressed"
        r"|now [*_]*(?:fully |back )?[*_]*(?:operational|functional|healthy|online|responsive|stable)"
        r"|sorted out|cleared up|was (?:fixed|resolved)|until (?:the|we|i|it)"
@@ -573,7 +575,16 @@ def _same_clause(text: str, s: int, e: int, hit: Hit) -> bool:
         # and a fix told in an earlier sentence is of something else: 'Fixed the login. Deploy failed'
         return not CLAUSE_END.search(gap) and not ("," in gap and STILL.match(hit.text)) \
             and not _another_sentence(gap)
-    return not CLAUSE_END.search(text[hit.end:s])
+    gap = text[hit.end:s]
+    if not CLAUSE_END.search(gap):
+        return True
+    # what was done next, told after a semicolon: 'Deploy failed; fixed by setting the env var',
+    # 'OOM; upgraded the plan and verified it stable' (not 'Deploy failed; Slack fixed')
+    cut = gap.rfind(";")
+    return cut >= 0 and not CLAUSE_END.search(gap, 0, cut) and DONE_NEXT.match(text, hit.end + cut + 1) is not None
+
+
+DONE_NEXT = re.compile(r"[\s*_]*(?:\w+ed|rebuilt|rewrote|reran|swapped|set)\b", re.I)
 
 
 def _another_sentence(gap: str) -> bool:

@@ -182,6 +182,11 @@ def ctx(text, hit, path="notes.md"):
     ("- Active incidents: INC-132 (P1, TRIAGE) - handled by cron during quiet hours", "Active incidents", "asserted"),
     # a fix to come
     ("- **PLC Laptop offline** - will set it up when back online", "offline", "asserted"),
+    # what was done next, after a semicolon
+    ("- Deploy failed; fixed by setting the env var", "Deploy failed", "resolved"),
+    ("- Diagnosed Render OOM; upgraded the plan and verified stable startup", "OOM", "resolved"),
+    ("- Deploy failed; Slack fixed the token", "Deploy failed", "asserted"),
+    ("- Sync failed; tried a restart, fixed nothing", "Sync failed", "asserted"),
     # a result told after an arrow: done, unlike a step of a runbook
     ("- Lint: FAIL -> installed eslint + typescript-eslint", "FAIL", "resolved"),
     ("- Gateway down → restarted it, healthy since", "Gateway down", "resolved"),
