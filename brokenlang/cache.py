@@ -19,7 +19,8 @@ value depends on, including brokenlang's own source code and the installed spaCy
 File values are bounded: a value read is marked used (its mtime), and once they take
 more than `max_bytes()` (BROKENLANG_CACHE_MAX_MB, default 1024) the least recently used
 are removed down to LOW_WATER of it (`trim`, after a scan that stored new ones); the
-answers likewise, to a tenth of it (incremental.ANSWERS_SHARE).
+answers likewise, to a tenth of it (incremental.ANSWERS_SHARE), and the hook's entries known
+clean (incremental.may_match) to another tenth.
 
 Values are JSON, or the JSON text of a report (a cache file is data, never code). Where it
 lives: see for_project;
@@ -41,7 +42,7 @@ from typing import Any
 from .models import Rule
 
 TOOL_DIR = ".brokenlang"
-SHARDED = ("file", "answers")   # many values: kept in folders by the key's first two digits
+SHARDED = ("file", "answers", "clean")   # many values: kept in folders by the key's first two digits
 HEAD = 65   # a value file: the sha256 of the rest (hex) and a newline, then the JSON
 CACHE_DIR = "cache"
 CACHE_IGNORE = "# brokenlang's cache: safe to delete\n*\n"

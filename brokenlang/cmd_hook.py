@@ -98,16 +98,17 @@ def _inside(path: str, folder: str) -> bool:
 
 def _may_fail(paths: Sequence[str], cfg: config_mod.Config) -> bool:
     """True when an entry of a file has a rule that can match it (engine.py's prefilter:
-    exact, no spaCy needed to tell). A file with no hit has no finding."""
-    from . import entries, run
+    exact, no spaCy needed to tell; incremental.may_match). A file with no hit has no finding."""
+    from . import cache as cache_mod
     from . import files as files_mod
+    from . import incremental, run
 
     matcher = run.load_matcher(cfg)
+    store = cache_mod.for_project(cfg.root)
     cwd = os.getcwd()
     for p in paths:
         got = files_mod.read_source(p, cwd=cwd, max_bytes=cfg.max_file_bytes)
-        if not isinstance(got, SourceFile) or any(matcher.could_match(e.masked)
-                                                   for e in entries.split(got.path, got.text)):
+        if not isinstance(got, SourceFile) or incremental.may_match(matcher, got, store):
             return True   # a file that cannot be read: let the scan report it
     return False
 

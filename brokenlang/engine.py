@@ -597,7 +597,7 @@ class FastMatcher:
         if [u.rule for u in plan.units] != [r.id for r in rules for _ in (*r.patterns, *r.phrases)]:
             raise ValueError("the engine plan was derived from other rules")
         self.plan = plan
-        self.prefilter = Prefilter(plan)
+        self._prefilter: Prefilter | None = None
         self._spacy: Any = None
         self._memo: dict[str, list[Span]] = {}
         self._asked: set[str] = set()    # the memo's texts spaCy was asked about
@@ -605,6 +605,14 @@ class FastMatcher:
         self._record: dict[str, list[Span]] | None = None
         self.texts = 0         # texts matched (memo hits not counted)
         self.spacy_texts = 0   # ... of which spaCy saw
+
+    @property
+    def prefilter(self) -> Prefilter:
+        """The compiled plan, built on first use (RE2 compiles its sets then): a run that
+        asks nothing of it (the hook on entries known clean) does without."""
+        if self._prefilter is None:
+            self._prefilter = Prefilter(self.plan)
+        return self._prefilter
 
     def spacy(self) -> Any:
         """The per-unit spaCy matchers, imported on first use. spaCy validates every pattern

@@ -217,6 +217,39 @@ def _analyse_remembering(matcher: Any, sf: SourceFile, use_git: bool, store: cac
     return fa
 
 
+def clean_key(matcher_key: str, path: str) -> str:
+    """The entries of the file at `path` that no rule of the matcher can match, whatever its
+    bytes (may_match)."""
+    return cache_mod.digest("clean", matcher_key, path)
+
+
+def may_match(matcher: Any, sf: SourceFile, store: cache_mod.Cache) -> bool:
+    """Can a rule match an entry of the file (engine.FastMatcher.could_match, exact, no
+    spaCy)? The entries found clean before in the file at this path, for this matcher, are
+    known by a digest of their text, so an edited file asks the prefilter only about its
+    new entries; when none can match, its entries are remembered as clean (the hook's
+    everyday case: a note without failure language gains a line)."""
+    from . import entries
+
+    texts = [e.masked for e in entries.split(sf.path, sf.text)]
+    key = getattr(matcher, "key", "")
+    if not key or store.folder is None:
+        return any(map(matcher.could_match, texts))
+    ckey = clean_key(key, sf.path)
+    known = store.get("clean", ckey)
+    seen = set(known) if isinstance(known, list) and all(isinstance(d, str) for d in known) else set()
+    digests = [cache_mod.digest("entry", t) for t in texts]
+    if any(d not in seen and matcher.could_match(t) for t, d in zip(texts, digests, strict=True)):
+        return True
+    now = sorted(set(digests))
+    if now != known:
+        store.put("clean", ckey, now)
+        store.trim("clean", int(cache_mod.max_bytes() * ANSWERS_SHARE))
+    else:
+        store.touch("clean", ckey)
+    return False
+
+
 def analyse_one(matcher: Any, sf: SourceFile, use_git: bool) -> FileAnalysis:
     from . import findings
 

@@ -154,6 +154,51 @@ BAD_VALUES = ['[["x"', "{}", "[]", "null", '[[1, 2, 3], null, null]', '{"stamps"
               '{"stamps": [[null, null]], "findings": [[1]], "ignored": [], "entries": 3}']
 
 
+def test_a_note_known_clean_asks_the_prefilter_only_about_its_new_entries(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """incremental.may_match (the hook's first question): the entries a file had when it was
+    last found clean are known by their digests; only new ones go to the prefilter, and the
+    answer is the prefilter's on every entry."""
+    store = cache.Cache(str(tmp_path / "cache"))
+    matcher = engine.load(patterns.pack_files([patterns.builtin_dir()]), store)
+    note = tmp_path / "memory" / "2026-02-10.md"
+    note.parent.mkdir()
+    asked: list[str] = []
+    real = engine.FastMatcher.could_match
+
+    def counting(self: Any, text: str) -> bool:
+        asked.append(text)
+        return real(self, text)
+
+    monkeypatch.setattr(engine.FastMatcher, "could_match", counting)
+
+    def may_match(text: str) -> bool:
+        note.write_text(text)
+        asked.clear()
+        got = incremental.may_match(matcher, SourceFile(str(note), str(note), text, 0.0, len(text)), store)
+        assert got == any(real(matcher, e.masked) for e in entries.split(str(note), text))
+        return got
+
+    day = "# 2026-02-10\n\n- 09:10 wrote the notes\n"
+    assert not may_match(day) and len(asked) == 2
+    assert not may_match(day + "- 10:00 lunch\n") and asked == ["- 10:00 lunch"]
+    assert may_match(day + "- 10:00 lunch\n- 11:00 deploy failed with HTTP 500\n")
+    assert asked == ["- 11:00 deploy failed with HTTP 500"]
+    # a file found failing is not remembered as clean: its failing entry is asked again
+    assert may_match(day + "- 11:00 deploy failed with HTTP 500\n") and asked == ["- 11:00 deploy failed with HTTP 500"]
+    # another path knows nothing of this one's entries; a damaged value is a miss
+    other = tmp_path / "memory" / "2026-02-11.md"
+    other.write_text(day)
+    other_file = SourceFile(str(other), str(other), day, 0.0, len(day))
+    asked.clear()
+    assert not incremental.may_match(matcher, other_file, store) and len(asked) == 2
+    (value,) = [v for v in (tmp_path / "cache" / "clean").rglob("*.json")
+                if v.stem == incremental.clean_key(matcher.key, str(other))]
+    value.write_bytes(with_digest(json.dumps({"not": "a list"})))
+    asked.clear()
+    assert not incremental.may_match(matcher, other_file, store) and len(asked) == 2
+
+
 def with_digest(text: str) -> bytes:
     body = text.encode()
     return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
