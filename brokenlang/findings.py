@@ -295,13 +295,15 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     ctx_words = scope.section_words if e.kind != "heading" else frozenset()
     fail_stmt = -1
 
-    def add(resolves: bool, words: frozenset[str], focus: tuple[frozenset[str], ...] = ()) -> int:
+    def add(resolves: bool, words: frozenset[str], focus: tuple[frozenset[str], ...] = (),
+            near: frozenset[str] = frozenset()) -> int:
         weak = resolves and not resolved and not context.strong_resolution(e)
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
                                         d.strong, resolves, words, ctx_words, focus,
                                         e.start_line if e.kind == "heading" else scope.section_line,
                                         e.kind == "heading", scope.fixes and e.kind != "heading",
-                                        weak=weak, minor=not resolves and all(h.rule in minor for h in asserted)))
+                                        weak=weak, minor=not resolves and all(h.rule in minor for h in asserted),
+                                        near=near))
         return len(out) - 1
 
     both = bool(asserted and resolved)
@@ -311,7 +313,8 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
                                         section=scope.section_line, solution=True))
         return -1
     if resolved or reports:
-        add(True, _clause_words(e, resolved) if both else context.without_doing_cue(e.text, own))
+        add(True, _clause_words(e, resolved) if both else context.without_doing_cue(e.text, own),
+            near=_cue_words(e) if reports and not resolved else frozenset())
     if asserted:
         words = _clause_words(e, asserted) if both else own
         fail_stmt = add(False, words, _focus(e, asserted))
@@ -337,6 +340,31 @@ def _focus(e: Entry, hits: list[Hit]) -> tuple[frozenset[str], ...]:
 ACTIONS = frozenset("""write read fetch load open send call try tri get put post save parse import export
 install upload download sync connect reach access find creat create updat update delet delete remov remove
 add start stop restart check verify""".split())
+
+
+# where a statement's parts meet: sentences, a label's colon, dashes and arrows, asides
+CUE_PARTS = re.compile(r"[.;!?](?=\s|$)|:(?=\s)|\s[-—–]+\s|→|->|=>|[()]")
+
+
+def _cue_words(e: Entry) -> frozenset[str]:
+    """The words of a resolution statement's first clause and of each clause with a
+    resolution cue (and of the clause after a cue that names nothing: 'Fixed: the Gmail
+    digest'); empty when the entry is one clause (then all its words are near)."""
+    spans, pos = [], 0
+    for m in CUE_PARTS.finditer(e.masked):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    if not spans:
+        return frozenset()
+    spans.append((pos, len(e.masked)))
+    words: set[str] = set(subject.plain_words(e.text[slice(*spans[0])]))
+    for i, (a, b) in enumerate(spans):
+        if context.RESOLUTION_CUE.search(e.masked, a, b):
+            own = subject.plain_words(e.text[a:b])
+            words.update(own)
+            if not own and i + 1 < len(spans):
+                words.update(subject.plain_words(e.text[slice(*spans[i + 1])]))
+    return frozenset(words)
 
 
 def _clause_words(e: Entry, hits: list[Hit]) -> frozenset[str]:

@@ -30,6 +30,9 @@ class Statement(NamedTuple):
     solution: bool = False   # a 'Solution:' / 'Fix:' field: names a remedy, not that it worked
     weak: bool = False       # a resolution cue that only says something went well ('docs updated ✅')
     minor: bool = False      # a failure of info rules only ('Next: Fix the score'): no problem after a fix
+    near: frozenset[str] = frozenset()   # for a resolution told in other words: those of its first clause and
+                                         # of the clauses of its cue ('SSH working' in 'SSH working: root@host');
+                                         # empty: all of `own`
 
 
 class Subjects:
@@ -290,6 +293,8 @@ class _Timeline:
             named += len(g & ws) >= need
         if named * 2 < len(side.groups):
             return False
+        if s.near and len(one := side.words & s.own) == 1 and not one <= s.near:
+            return False   # as _resolves
         shared = side.words & ws
         if not shared:
             return False
@@ -387,6 +392,9 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
     province IDs caused ...')."""
     if not names_focus(f, r):
         return False
+    if r.near and len(named := (f.own | f.context) & r.own) == 1 and not named <= r.near:
+        return False   # one word of it in common, and not where the fix is told: 'SSH working: root@ungouge'
+        # is no fix of 'void@ungouge.ai: OAuth incomplete'
     if r.fix_section:
         num = _shared_weight(f, r, subjects)
         if num >= subjects.min_shared and num >= FIX_ITEM_SHARE * sum(subjects.weight(w) for w in r.own):

@@ -4,6 +4,9 @@ import pytest
 
 from brokenlang.run import ScanOptions, scan
 
+# unrelated entries, so that a word of one line weighs as a rare word does in a real workspace
+FILLER = "".join(f"- wrote the {w} summary for the {w} team\n" for w in
+                 "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november".split())
 CASES = [
     ("resolved later, in another daily note",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- Vercel preview deploy failed: build error\n",
@@ -233,6 +236,14 @@ CASES = [
                               "- **Fix:** raised its memory limit to 2 GB\n- **Result:** success rate 40% → 98% ✅\n"
                               "- Next: the code generation score is broken (0.41)\n"},
      "memory/2026-02-24.md", 4, "open"),
+    ("a success that shares one word with a failure, outside the part that tells the success, is no fix",
+     {"memory/2026-02-19.md": "# 2026-02-19\n\n- void@ungouge: OAuth incomplete\n" + FILLER,
+      "memory/2026-02-20.md": "# 2026-02-20\n\n- SSH working: root@ungouge\n"},
+     "memory/2026-02-19.md", 3, "open"),
+    ("... while in that part one word still does",
+     {"memory/2026-02-19.md": "# 2026-02-19\n\n- void@ungouge: OAuth incomplete\n" + FILLER,
+      "memory/2026-02-20.md": "# 2026-02-20\n\n- OAuth working: root@host\n"},
+     "memory/2026-02-19.md", 3, "stale"),
     ("a to-do to fix a thing is closed by the fix told later",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},

@@ -44,17 +44,19 @@ statement = st.tuples(
     st.integers(0, 3), st.booleans(), st.booleans(),               # section, heading, fix_section
     st.integers(0, 12).map(lambda n: n == 0),                      # solution (rare)
     st.booleans(),                                                 # weak
+    words,                                                         # near (where a fix is told)
 )
 
 
 def build(raw):
     out = []
-    for k, (path, line, hours, strong, resolves, own, ctx, focus, section, heading, fix, solution, weak) in \
+    for k, (path, line, hours, strong, resolves, own, ctx, focus, section, heading, fix, solution, weak, *near) in \
             enumerate(raw):
         when = DAY0 + dt.timedelta(hours=hours) if strong else DAY0 + dt.timedelta(days=hours // 24)
         out.append(Statement(k, path, line, (path, line), when, strong, resolves, own, ctx,
                              tuple(focus) if not resolves else (), section * 10, heading, fix,
-                             solution and resolves, weak and resolves))
+                             solution and resolves, weak and resolves,
+                             near=near[0] & own if near and resolves else frozenset()))
     return out
 
 
