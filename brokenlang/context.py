@@ -121,7 +121,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("remedied", "backward", r"\b(?:re)?(?:started|enabled|installed|connected|authenticated|loaded|initiali[sz]ed)"
        r"(?: and (?:re)?\w+ed)? (?:it|them)\b", 0),
     # a hit dismissed later in its sentence: '⚠️ Gateway unreachable — auth scope, not a service issue'
-    _t("dismissed", "backward", r"\b(?:not an? (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error|concern)"
+    _t("dismissed", "backward", r"\b(?:not an? (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error|concern"
+       r"|regression)"
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|bogus|spurious|a false alarm|a false positive"
        r"|a red herring)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
@@ -145,7 +146,11 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("conditional", "forward", r"\b(?:if|unless|whenever|in case(?: of)?|in the event(?: of| that)?|otherwise"
        r"|what if|should (?:it|the|a|an|this|that|anything|something|any)|when(?:ever)?|once|in order to avoid"
        r"|to (?:avoid|prevent)|prevents?|avoids?|handles?|handling|protects? against|guards? against|retry on"
-       r"|retries on|recover from|recovers from|fallback for|fall back on)\b", 8),
+       r"|retries on|recover from|recovers from|fallback for|fall back on"
+       # a rule for every case: 'After every incident, failed deploy, rollback, or issue discovered'
+       r"|(?:after|for|on|per) (?:every|each|any)"
+       # what a thing is for: 'essential for detecting and reacting to stuck tasks'
+       r"|for (?:detecting|catching|spotting|handling|preventing|avoiding|recovering from))\b", 8),
     _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
        r"|for example|such as|like|titled|named|called|phrases?|wording|text|instead of|rather than)\b"
@@ -240,7 +245,7 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
         return Context(RESOLVED, None)
     if entry.kind == "heading" and FIX_LABEL.search(text, 0, hit.start) and not PSEUDO.search(text):
         return Context(RESOLVED, None)  # '## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)'
-    title = _stripped(entry.section) if entry.kind == "heading" else ""
+    title = _stripped(entry.section) if entry.kind == "heading" else _label_only(text)
     if title and (FAILED_LIST.match(title) or WHAT_HEADING.match(title)
                   or (TOPIC_HEADING.search(title) and not _predicate_near(text, hit))):
         return Context("ignored", "topic heading")
@@ -256,6 +261,8 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
             return Context("ignored", _REASON[cat])
     if _asked(text, hit):
         return Context("ignored", "question")
+    lesson = (m := LESSON_LABEL.match(text)) is not None and m.end() <= hit.start
+    in_rule_section = in_rule_section or lesson
     if (under_lead_in or in_rule_section) and not _has_timestamp(text) \
             and not (in_rule_section and _recounted(text, hit)):
         return Context("ignored", "rule")
@@ -337,6 +344,18 @@ LABEL_COLON = re.compile(r"[^:]{0,40}:\s+(.*)", re.S)
 RULE_VERB = re.compile(
     r"(?:stay|be|keep|ignore|skip|retry|report|ask|wait|restart|notify|escalate|tell|reply|respond|use|do not|"
     r"don'?t|never|always)\b", re.I)
+
+
+# a line that is only a label over what follows: '**Known Issues & Investigations Needed**:'
+LABEL_ONLY = re.compile(r"\s*(?:\*\*|__)([^*_\n]{1,80}?)[\s:]*(?:\*\*|__)[\s:]*$")
+# a line that draws the lesson: 'Takeaway: DB corruption blocks exec workers'
+LESSON_LABEL = re.compile(r"\s*(?:[-*+•]\s+)?[*_]*(?:takeaways?|lessons?(?: learned| learnt)?|key (?:learning|lesson)s?"
+                          r"|learnings?|insights?|principles?)[*_]*\s*:[*_]*\s", re.I)
+
+
+def _label_only(text: str) -> str:
+    m = LABEL_ONLY.match(text) if text.startswith(("*", "_", " ")) else None
+    return m.group(1) if m else ""
 
 
 # a bold label that is itself an instruction: '**Be specific**: "Found 3 UX issues: login fails" not ...'

@@ -187,6 +187,18 @@ def ctx(text, hit, path="notes.md"):
     ("- Diagnosed Render OOM; upgraded the plan and verified stable startup", "OOM", "resolved"),
     ("- Deploy failed; Slack fixed the token", "Deploy failed", "asserted"),
     ("- Sync failed; tried a restart, fixed nothing", "Sync failed", "asserted"),
+    # a rule for every case, what a thing is for, a lesson drawn, a report dismissed
+    ("**Update:** After every incident, failed deploy, rollback, or issue discovered.", "failed deploy",
+     "ignored:conditional"),
+    ("- Health signals are essential for detecting and reacting to stuck tasks.", "stuck", "ignored:conditional"),
+    ("- Takeaway: DB corruption blocks exec workers; recovery requires recreating the DB.", "corruption",
+     "ignored:rule"),
+    ("- Takeaway: it crashed the gateway again on Monday", "crashed", "asserted"),
+    ('- **"New card does not appear"**: NOT a regression — new cards land at the bottom', "does not appear",
+     "ignored:dismissed"),
+    # a line that is only a label names a topic, as a heading does
+    ("**Known Issues & Investigations Needed**:", "Known Issues", "ignored:topic heading"),
+    ("**Deploy failed:**", "Deploy failed", "asserted"),
     # a result told after an arrow: done, unlike a step of a runbook
     ("- Lint: FAIL -> installed eslint + typescript-eslint", "FAIL", "resolved"),
     ("- Gateway down → restarted it, healthy since", "Gateway down", "resolved"),
