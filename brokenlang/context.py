@@ -857,14 +857,15 @@ _CLAUSE_BREAK = pattern_set([r"[.!?]\s|;|\bbut\b|\bhowever\b|\bwhereas\b|\baltho
 def clauses(text: str) -> list[tuple[int, int]]:
     """Character spans of the clauses of an entry."""
     if not text.isascii():
-        return _clauses(text, SENTENCE.finditer(text))
+        return spans_between(text, SENTENCE.finditer(text))
     low = text.lower()
     if _CLAUSE_BREAK is not None and not _CLAUSE_BREAK(low.encode().translate(_SPACES)):
         return [(0, len(text))] if text else []
-    return _clauses(text, SENTENCE_TWIN.finditer(low))
+    return spans_between(text, SENTENCE_TWIN.finditer(low))
 
 
-def _clauses(text: str, breaks: Iterator[re.Match[str]]) -> list[tuple[int, int]]:
+def spans_between(text: str, breaks: Iterator[re.Match[str]]) -> list[tuple[int, int]]:
+    """The non-empty spans of `text` between the matches of `breaks`."""
     out, pos = [], 0
     for m in breaks:
         out.append((pos, m.start()))

@@ -349,14 +349,10 @@ CUE_PARTS = re.compile(r"[.;!?](?=\s|$)|:(?=\s)|\s[-—–]+\s|→|->|=>|[()]")
 def _cue_words(e: Entry) -> frozenset[str]:
     """The words of a resolution statement's first clause and of each clause with a
     resolution cue (and of the clause after a cue that names nothing: 'Fixed: the Gmail
-    digest'); empty when the entry is one clause (then all its words are near)."""
-    spans, pos = [], 0
-    for m in CUE_PARTS.finditer(e.masked):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    if not spans:
+    digest'); empty when the entry is one part (then all its words are near)."""
+    spans = context.spans_between(e.masked, CUE_PARTS.finditer(e.masked))
+    if len(spans) < 2:
         return frozenset()
-    spans.append((pos, len(e.masked)))
     words: set[str] = set(subject.plain_words(e.text[slice(*spans[0])]))
     for i, (a, b) in enumerate(spans):
         if context.RESOLUTION_CUE.search(e.masked, a, b):

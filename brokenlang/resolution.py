@@ -293,8 +293,8 @@ class _Timeline:
             named += len(g & ws) >= need
         if named * 2 < len(side.groups):
             return False
-        if s.near and len(one := side.words & s.own) == 1 and not one <= s.near:
-            return False   # as _resolves
+        if _aside(side.words, s):
+            return False
         shared = side.words & ws
         if not shared:
             return False
@@ -392,9 +392,8 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
     province IDs caused ...')."""
     if not names_focus(f, r):
         return False
-    if r.near and len(named := (f.own | f.context) & r.own) == 1 and not named <= r.near:
-        return False   # one word of it in common, and not where the fix is told: 'SSH working: root@ungouge'
-        # is no fix of 'void@ungouge.ai: OAuth incomplete'
+    if _aside(f.own | f.context, r):
+        return False
     if r.fix_section:
         num = _shared_weight(f, r, subjects)
         if num >= subjects.min_shared and num >= FIX_ITEM_SHARE * sum(subjects.weight(w) for w in r.own):
@@ -405,6 +404,15 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
     if _related(f, r, subjects):
         return True
     return len(shared) >= 2 and sum(subjects.weight(w) for w in shared) >= 2 * subjects.min_shared
+
+
+def _aside(failure_words: frozenset[str], r: Statement) -> bool:
+    """Does resolution r name the failure by one word only, outside the part that tells the
+    fix ('SSH working: root@ungouge' is no fix of 'void@ungouge: OAuth incomplete')?"""
+    if not r.near:
+        return False
+    named = failure_words & r.own
+    return len(named) == 1 and not named <= r.near
 
 
 def _shared_weight(a: Statement, b: Statement, subjects: Subjects) -> float:
