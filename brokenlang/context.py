@@ -109,7 +109,8 @@ TRIGGERS: tuple[Trigger, ...] = (
        # a result told after an arrow: 'Lint: FAIL -> installed eslint', 'gateway down → restarted it'
        r"|(?:→|->|=>|⇒)\s*[*_]*(?:installed|reinstalled|added|replaced|restarted|configured|switched|updated"
        r"|upgraded|rebuilt|rewrote|removed|migrated|enabled|re-?enabled|reverted|rolled back|bumped|pinned"
-       r"|raised|increased|corrected|renamed|regenerated|rotated|refreshed)\b)", 0),
+       r"|raised|increased|corrected|renamed|regenerated|rotated|refreshed|built|compiled|patched|fixed|resolved"
+       r"|solved)\b)", 0),
     _t("negated", "forward", r"\b(?:no|not|never|without|none|nothing|neither|nor|didn'?t|did not|doesn'?t"
        r"|does not|don'?t|do not|isn'?t|is not|wasn'?t|was not|aren'?t|are not|weren'?t|were not|hasn'?t"
        r"|has not|haven'?t|have not|won'?t|cannot rule|free of|absence of|ruled out|rule out|zero|false)\b"
@@ -121,8 +122,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("remedied", "backward", r"\b(?:re)?(?:started|enabled|installed|connected|authenticated|loaded|initiali[sz]ed)"
        r"(?: and (?:re)?\w+ed)? (?:it|them)\b", 0),
     # a hit dismissed later in its sentence: '⚠️ Gateway unreachable — auth scope, not a service issue'
-    _t("dismissed", "backward", r"\b(?:not an? (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error|concern"
-       r"|regression)"
+    _t("dismissed", "backward", r"\b(?:not (?:an?|the) (?:\w+[ -]){0,2}(?:issue|problem|failure|outage|bug|error"
+       r"|concern|regression)"
        r"|(?:is|are|was|were) (?:harmless|benign|expected|cosmetic|bogus|spurious|a false alarm|a false positive"
        r"|a red herring)"
        r"|(?:harmless|benign|cosmetic|false alarm|false positive|can be ignored|safe to ignore"
@@ -134,7 +135,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     _t("metric", "backward", r"^\s*(?:to|by|from)\s+(?:about\s+|~)?[$€£]?\d", 0),
     # designed handling of failures, not a failure: 'added retries for timeouts'
     _t("conditional", "forward", r"\b(?:retries|retry|retrying|handling|handles?|catch(?:es|ing)?|guards?"
-       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring|banners?|toasts?) (?:for|on|against|from|of|when)\b"
+       r"|protection|fallbacks?|alerts?|alerting|tests?|monitoring|banners?|toasts?|detection|messages)"
+       r" (?:for|on|against|from|of|when)\b"
        # what a check finds when it is there: 'now flags likely missing intake notes'
        r"|\b(?:flags|flagging|detects|detecting) (?:likely|possible|potential|any|all|every|each)\b"
        # looked for, not found: 'Checked for merge conflicts'
@@ -150,7 +152,14 @@ TRIGGERS: tuple[Trigger, ...] = (
        # a rule for every case: 'After every incident, failed deploy, rollback, or issue discovered'
        r"|(?:after|for|on|per) (?:every|each|any)"
        # what a thing is for: 'essential for detecting and reacting to stuck tasks'
-       r"|for (?:detecting|catching|spotting|handling|preventing|avoiding|recovering from))\b", 8),
+       r"|for (?:detecting|catching|spotting|handling|preventing|avoiding|recovering from)"
+       # what did not happen, or is now less likely: 'degrade gracefully instead of dying on one slow
+       # command', 'less likely to hang indefinitely'
+       r"|(?:instead of|rather than)(?! *[\"“])|(?:less|more|un) ?likely to"   # (before a quote: quoted)
+       # a question a tool answers: 'records which safe Proton step failed or timed out'
+       r"|(?:records?|recording|reports?|reporting|shows?|showing|logs|logging|tells?|captures?|capturing"
+       r"|surfaces?|surfacing|tracks?|tracking|explains?|lists?|detects?|detecting) (?:which|whether|what|when|why|how)"
+       r")\b", 8),
     _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
        r"|for example|such as|like|titled|named|called|phrases?|wording|text|instead of|rather than)\b"
@@ -185,6 +194,12 @@ TOPIC_HEADING = re.compile(
     r"|bug|issue|problem|exception|timeout|retry|fault)s? (?:handling|recovery|rules|modes?|encountered|log"
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
     r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
+# a test or feature named, then its verdict: the failure words name what is tested
+PASSED_CASE = re.compile(r"(?:\s[-–—:→]|\):|:)\s*[*_]*(?:PASSING|PASSED|PASSES|PASS|VERIFIED|✅)[*_]*[\s.!]*$")
+# a heading over a list of what was taken out: its cross marks mark the items removed, not failed
+REMOVED_HEADING = re.compile(r"\b(?:removed|deleted|dropped|eliminated|deprecated|retired|decommissioned|pruned"
+                             r"|cut|elimination|removals?|deletions?)\b", re.I)
+CROSS_MARK = re.compile("[❌✗✘]")
 # a heading over a list of what is wrong: "What's Broken Right Now", 'What is still blocked'
 WHAT_HEADING = re.compile(r"^what(?:'s|’s| is| are)(?: (?:still|currently|now))? (?:broken|blocked|failing|wrong|down"
                           r"|not working|missing)\b", re.I)
@@ -251,6 +266,11 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
         return Context("ignored", "topic heading")
     if entry.kind == "heading" and section_rule(entry.section):
         return Context("ignored", "rule")   # '### KEY LESSON: Sonnet hallucinates IDs'
+    if PASSED_CASE.search(text, hit.end):
+        return Context("ignored", "test case")   # 'Feature #72: Creating project with empty name shows error - PASSING'
+    if entry.kind == "item" and hit.start <= _lead_len(text) + 2 and CROSS_MARK.search(hit.text) \
+            and REMOVED_HEADING.search(entry.section):
+        return Context("ignored", "topic heading")   # '### What Was Removed' over '- ❌ `.trigger` file — ...'
     if entry.kind == "table_row" and _is_row_label(text, hit):
         return Context("ignored", "table label")
     if entry.kind in ("item", "paragraph", "table_row") and (_imperative(text, hit) or _label_then_rule(text, hit)
@@ -510,7 +530,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
     if "(" in text and _former_state(text, hit):
         found.add("resolved")
     rest = text[hit.end:]
-    if HANDLED_BACK.match(rest) and not _has_timestamp(text):
+    if (HANDLED_BACK.match(rest) or (FEATURE_AFTER.match(rest) and not ABSENT_START.match(hit.text))) \
+            and not _has_timestamp(text):
         found.add("conditional")
     if METRIC_BACK.match(rest):
         found.add("metric")
@@ -518,7 +539,14 @@ def _triggers(text: str, hit: Hit) -> set[str]:
         found.add("zero")
     if "conditional" not in found and CONDITIONAL_BACK.match(rest) and hit.start <= _lead_len(text) + 2:
         found.add("conditional")
+    if "=" in text and LEGEND.match(text, 0, hit.end):
+        found.add("conditional")
     return found
+
+
+# what a condition means, as a legend or a rule gives it: 'Degradation alert: 3+ consecutive <10 jobs =
+# red alert', '**N > 500** = it is eating live audio'
+LEGEND = re.compile(r"[^.;=]{0,60}?(?:[<>≥≤]\s*\d|\d\s*\+)[^.;=]{0,40}?\s=\s")
 
 
 def _former_state(text: str, hit: Hit) -> bool:
@@ -554,7 +582,15 @@ METRIC_BACK = _trigger("metric", "backward")
 # designed handling said of the failure after it: 'broken links are checked weekly by lychee',
 # 'timeouts get retried twice' (not 'errors are logged': that may be what one sees now)
 HANDLED_BACK = re.compile(r"^[^.;:!?\n]{0,40}?\b(?:are|is|get|gets) (?:\w+ )?(?:checked|monitored|caught|handled"
-                          r"|retried|validated|scanned|swallowed|suppressed|filtered|deduplicated|re-?queued)\b", re.I)
+                          r"|retried|validated|scanned|swallowed|suppressed|filtered|deduplicated|re-?queued)\b"
+                          # designed behaviour: 'now fails gracefully with structured output', 'fail closed'
+                          r"|^\s*(?:gracefully|safely|loudly|closed)\b", re.I)
+# a failure word naming a feature that deals with failures: 'comprehensive error handling', 'network error
+# detection for connection failures', 'error boundary', 'error states'
+FEATURE_AFTER = re.compile(r"[\s*_]*(?:handling|handler|handlers|detection|boundar(?:y|ies)|class|classes|toasts?"
+                           r"|banners?|states|recovery|reporting|tracking|logging)\b", re.I)
+# ... unless the hit says the feature is missing: 'Missing error handling'
+ABSENT_START = re.compile(r"[\s*_]*(?:missing|no|lacks?|lacking|without)\b", re.I)
 ZERO_BACK = _trigger("zero", "backward")
 CONDITIONAL_BACK = _trigger("conditional", "backward")
 
@@ -710,6 +746,8 @@ NOT_A_REPORT = re.compile(
     # a workaround leaves the failure in place: '**Workaround:** local commit works, push deferred'
     # and so does a partial fix: '**Status:** Partial - only extensionAPI.js patched'
     r"|partial(?:ly)?|only partly|half[- ]fixed"
+    # a limit, not a fix: 'SIP works only via the outbound pinhole', 'only works in Chrome'
+    r"|(?:works?|worked|working) only|only (?:works?|worked|working)"
     r"|workarounds?(?=[*_ ]*:)"
     # what happens when: 'silent on success; alerts on failure'
     r"|on (?:success|failure|failures|errors?|completion)"
@@ -721,12 +759,17 @@ NOT_A_REPORT = re.compile(
     r"|pass(?:ing)? rates?"
     # a plan, a question, a hope or a habit: 'TODO: verify the export works', 'usually works'
     r"|verify|confirm|if|unless|whether|hopefully|hope|waiting to see|usually|typically|generally"
+    # still to be done: '| Live test /status model aliases confirmed working | ⏳ pending |'
+    r"|pending|not yet|yet to be"
+    # a claim not checked: 'No verification that the SAM calculation is correct'
+    r"|no (?:verification|proof|evidence|confirmation)|not (?:been )?(?:verified|confirmed|proven|tested)"
+    r"|unverified|untested|unconfirmed"
     # a failure that came back: 'the errors came back after the update'
     r"|(?:errors?|crash(?:es)?|issues?|bugs?|problems?|outages?|timeouts?|failures?|exceptions?|warnings?"
     r"|alerts?|[45]\d\ds?)(?: \w+){0,3} back"
     # a success with a failure after 'but': 'tests passed locally but fail on CI'
     r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
-    r"|time[sd]? out|timing out|stuck|down|missing|not))\b|\?"
+    r"|time[sd]? out|timing out|stuck|down|missing|not))\b|\?|⏳"
     r"|\b(?:todo|to-do|next(?: steps?)?|plan|goal|idea|question|q|ask|wish|to confirm|to check|to verify|to test)\s*:"
     # a cue word naming a kind of thing, not a state: '### Functional gaps', 'Available models: ...'
     r"|^[\s#>*_+•\d.)-]*(?:functional|operational|available|healthy|online|responsive|green|stable|correct)"
@@ -795,7 +838,10 @@ def lead_in(entry: Entry) -> str:
 SECTION_RULE = re.compile(r"\b(?:rules?|protocol|procedure|runbook|playbook|policy|policies|guidelines?"
                           r"|principles?|lessons?(?: learned)?|learnings|best practices?|checklist|instructions?|how to"
                           r"|what to|do'?s and don'?ts|conventions?|prevention|glossary|definitions?"
-                          r"|terminology|vocabulary)\b", re.I)
+                          r"|terminology|vocabulary)\b"
+                          # a thing put to work is news, not rules: '# 2026-02-17 Continuation Protocol Deployed'
+                          r"(?! (?:deployed|implemented|shipped|launched|released|rolled out|built|activated|installed"
+                          r"|in place|completed|live)\b)", re.I)
 SECTION_RULE_TWIN = ascii_twin(SECTION_RULE)
 
 

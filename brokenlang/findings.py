@@ -393,6 +393,8 @@ CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
 
 
 SENTENCE_MARKS = (".", ";", "!", "?")
+# a count of none between two hits tells of the second alone: 'CONSOLE ERRORS: Zero JavaScript errors'
+NONE_BETWEEN = re.compile(r"\b(?:no|not|zero|none|never|without|nothing|0)\b", re.I)
 
 
 def merge_adjacent(spans: list[tuple[str, int, int]], text: str,
@@ -406,7 +408,8 @@ def merge_adjacent(spans: list[tuple[str, int, int]], text: str,
             prid, ps, pe = out[-1]
             gap = text[pe:s]
             # a hit that ends a sentence ('testing blocked.') ends the clause too
-            if GLUE.match(gap) and not CLAUSE_BREAK.search(gap) and text[pe - 1:pe] not in SENTENCE_MARKS:
+            if GLUE.match(gap) and not CLAUSE_BREAK.search(gap) and text[pe - 1:pe] not in SENTENCE_MARKS \
+                    and not NONE_BETWEEN.search(gap) and not context.FEATURE_AFTER.match(gap):
                 out[-1] = (rid if prid in minor and rid not in minor else prid, ps, max(pe, e))
                 continue
         out.append((rid, s, e))

@@ -306,7 +306,8 @@ class _Timeline:
             return len(shared) >= 2 and not f.own.isdisjoint(ws) and self._similar(side, r, shared)
         if not f.own.isdisjoint(ws) and self._similar(side, r, shared):
             return True
-        return len(shared) >= 2 and sum(map(self.weight.__getitem__, shared)) >= 2 * self.min_shared
+        return len(shared) >= 2 and _named(shared, f, s) \
+            and sum(map(self.weight.__getitem__, shared)) >= 2 * self.min_shared
 
     def _similar(self, side: _Side, r: int, shared: frozenset[str]) -> bool:
         """_related's test once f's own words are known to meet s: similar enough, by enough weight."""
@@ -389,7 +390,7 @@ def names_focus(f: Statement, r: Statement) -> bool:
 def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
     """A resolution must name f's focus, and share its subject: in proportion, or by at
     least two distinctive words ('All province IDs correct' for 'FK failures: wrong
-    province IDs caused ...')."""
+    province IDs caused ...'), one of them named by f or r itself (_named)."""
     if not names_focus(f, r):
         return False
     if _aside(f.own | f.context, r):
@@ -403,7 +404,15 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
         return len(shared) >= 2 and _related(f, r, subjects)
     if _related(f, r, subjects):
         return True
-    return len(shared) >= 2 and sum(subjects.weight(w) for w in shared) >= 2 * subjects.min_shared
+    return len(shared) >= 2 and _named(shared, f, r) \
+        and sum(subjects.weight(w) for w in shared) >= 2 * subjects.min_shared
+
+
+def _named(shared: frozenset[str], f: Statement, r: Statement) -> bool:
+    """Is a shared word named by f or r itself, not only by both their section headings?
+    Two items under '### Issue 3: Server Health' share 'server' and 'health' and say nothing
+    of each other ('Docker container up but unhealthy', 'CORS fix merged')."""
+    return not (f.own.isdisjoint(shared) and r.own.isdisjoint(shared))
 
 
 def _aside(failure_words: frozenset[str], r: Statement) -> bool:

@@ -35,6 +35,7 @@ running restored recovered replenished breakthrough proven verified correct clea
 install installed installing configured enabled disabled connected disconnected loaded set setup
 unknown invalid incorrect outdated expired existent non hallucinated hallucinates hallucinating
 start started starts starting stopped stops stopping loading loads sent delivered arrived alert alerts
+open closed pending outstanding ongoing unresolved
 """.split())
 
 
@@ -44,10 +45,15 @@ DATEISH = re.compile(r"(?:19|20)\d\d(?:[-/.]\d{1,2}){0,2}(?:[t ]?\d{1,2}:\d{2}(?
 
 
 def stem(w: str) -> str:
+    """A light stem: 'migrated', 'migrates', 'migrating', 'migration' and 'migrate' are
+    all 'migrat'; 'cache' and 'caching' 'cach'."""
     for suf in ("ing", "ed", "es", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf) and not w.endswith("ss"):
-            return w[: -len(suf)]
-    return w
+            w = w[: -len(suf)]
+            break
+    if len(w) > 6 and w.endswith("ion") and w[-4] in "ts":
+        w = w[:-3]
+    return w[:-1] if len(w) > 4 and w.endswith("e") else w
 
 
 def words(text: str) -> list[str]:

@@ -210,6 +210,27 @@ def ctx(text, hit, path="notes.md"):
      "login fails", "ignored:rule"),
     ("- **Never restart the relay**: the gateway crashed the last time", "crashed", "ignored:rule"),
     ("- **Beta build**: the gateway crashed at 9", "crashed", "asserted"),
+    # a remedy made, told after an arrow
+    ("- Photo-SLAM needs OpenCV contrib (apt OpenCV insufficient) → built from source", "insufficient", "resolved"),
+    # dismissed by 'not the issue'
+    ("- the Set() failed: not the issue, just a warning", "failed", "ignored:dismissed"),
+    # designed behaviour and what did not happen
+    ("- the verifier now fails gracefully with structured output", "fails", "ignored:conditional"),
+    ("- the verifier fails on an empty page", "fails", "asserted"),
+    ("- the boards degrade with bounded timeouts instead of dying on one slow command", "dying",
+     "ignored:conditional"),
+    ("- the worker died instead of retrying", "died", "asserted"),
+    ("- maintenance is less likely to hang indefinitely now", "hang", "ignored:conditional"),
+    ("- the script records which step failed or timed out", "failed", "ignored:conditional"),
+    ("- the script failed at step 3", "failed", "asserted"),
+    # a test named by what it checks, then its verdict
+    ("Feature #72: Creating project with empty name shows error - PASSING", "shows error", "ignored:test case"),
+    ("- Feature #29 (404 page for non-existent routes): PASSED", "404", "ignored:test case"),
+    ("- the login test fails again - PASSING locally only", "fails", "asserted"),
+    # a legend: what a condition means
+    ("- Degradation alert: 3+ consecutive <10 jobs = red alert in Telegram", "red alert", "ignored:conditional"),
+    ("- **N > 500** = playback is broken for the caller", "broken", "ignored:conditional"),
+    ("- gateway status = down since 9am", "down", "asserted"),
 ])
 def test_context_table(text, hit, expected):
     assert ctx(text, hit) == expected
@@ -250,6 +271,16 @@ def test_a_heading_that_reports_a_fix_done_covers_the_problem_under_it(tmp_path:
     assert not any(line == 1 for line, _, _ in found)
 
 
+def test_cross_marks_under_a_heading_over_what_was_removed_mark_the_items_removed(tmp_path: Path) -> None:
+    import brokenlang
+
+    items = "- ❌ the old cron wrapper\n- ❌ the trigger file — not used\n"
+    (tmp_path / "notes.md").write_text("### What Was Removed (Theater Elimination)\n" + items
+                                       + "\n### Checks today\n" + items)
+    found = [(f.line, f.rule) for f in brokenlang.scan_paths([str(tmp_path)], git_dates=False, cache=False)]
+    assert [line for line, _ in found] == [6, 7], found   # the same items under another heading are failures
+
+
 def test_a_glossary_defines_words_it_reports_nothing(tmp_path: Path) -> None:
     import brokenlang
 
@@ -258,6 +289,8 @@ def test_a_glossary_defines_words_it_reports_nothing(tmp_path: Path) -> None:
     found = brokenlang.scan_paths([str(tmp_path)], cwd=str(tmp_path), git_dates=False, cache=False)
     assert [f.line for f in found] == [7]   # the same words outside the glossary are reported
     assert section_rule("Definitions") and section_rule("Terminology") and not section_rule("Deploy failures")
+    # a thing put to work is news: the note under the title is no rule
+    assert section_rule("Continuation Protocol") and not section_rule("2026-02-17 — Continuation Protocol Deployed")
 
 
 def test_a_lessons_section_states_rules_but_may_recount_what_happened(tmp_path: Path) -> None:
@@ -339,6 +372,12 @@ def test_table_row_label_is_ignored():
     ("- the gateway is now up", True),
     ("- token costs are up 20% this week", False),
     ("- Successfully filed 19 issues for the reported crashes", False),   # found, not fixed
+    ("- SIP works only via the outbound registration pinhole", False),   # a limit, not a fix
+    ("- the relay only works in Chrome", False),
+    ("| Live test /status model aliases confirmed working | ⏳ pending |", False),   # still to do
+    ("- login works now, not yet on mobile", False),
+    ("1. **Market Size**: No verification that the SAM calculation is correct", False),   # a claim not checked
+    ("- the export works, but not verified on Windows", False),
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)

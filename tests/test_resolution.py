@@ -244,6 +244,16 @@ CASES = [
      {"memory/2026-02-19.md": "# 2026-02-19\n\n- void@ungouge: OAuth incomplete\n" + FILLER,
       "memory/2026-02-20.md": "# 2026-02-20\n\n- OAuth working: root@host\n"},
      "memory/2026-02-19.md", 3, "stale"),
+    ("two items that share only their section heading's words say nothing of each other",
+     {"memory/2026-02-15.md": "# 2026-02-15\n\n### Issue 3: Server Health\n"
+                              "- Docker container dharmic_agora up but unhealthy\n" + FILLER +
+                              "- CORS artifact merged, verified working\n"},
+     "memory/2026-02-15.md", 4, "open"),
+    ("... while a word one of them names still ties them",
+     {"memory/2026-02-15.md": "# 2026-02-15\n\n### Issue 3: Server Health\n"
+                              "- Docker container dharmic_agora up but unhealthy\n" + FILLER +
+                              "- dharmic_agora container restarted, verified working\n"},
+     "memory/2026-02-15.md", 4, "stale"),
     ("a to-do to fix a thing is closed by the fix told later",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},
@@ -289,3 +299,17 @@ def test_plain_is_the_markup_substitution(text):
     from brokenlang import subject
 
     assert subject.plain(text) == re.sub(r"[`*_~]+", " ", text)
+
+
+@pytest.mark.parametrize(("forms", "stem"), [
+    ("migrate migrated migrates migrating migration migrations", "migrat"),
+    ("cache caches caching cached", "cach"),
+    ("update updated updates updating", "updat"),
+    ("connect connected connecting connection connections", "connect"),
+    ("deploy deployed deploys deploying", "deploy"),
+    ("file files", "file"),
+])
+def test_word_forms_share_a_stem(forms, stem):
+    from brokenlang import subject
+
+    assert {subject.stem(w) for w in forms.split()} == {stem}
