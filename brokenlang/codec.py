@@ -50,7 +50,7 @@ def decode_findings(data: Any) -> list[Finding]:
 def _statement(s: Statement) -> list[Any]:
     return [s.line, s.when.isoformat(), s.strong, s.resolves, _joined(s.own), _joined(s.context),
             [_joined(g) for g in s.focus], s.section, s.heading, s.fix_section, s.solution, s.weak, s.minor,
-            _joined(s.near)]
+            _joined(s.near), s.order[1]]
 
 
 def _joined(words: frozenset[str]) -> str | list[str]:
@@ -63,8 +63,9 @@ def _joined(words: frozenset[str]) -> str | list[str]:
 def _unstatement(path: str, key: int, d: list[Any]) -> Statement:
     from .resolution import Statement
 
-    line, when, strong, resolves, own, context, focus, section, heading, fix_section, solution, weak, minor, near = d
-    return Statement(key, path, _int(line), (path, _int(line)), _when(when), bool(strong), bool(resolves),
+    (line, when, strong, resolves, own, context, focus, section, heading, fix_section, solution, weak, minor, near,
+     at) = d
+    return Statement(key, path, _int(line), (path, _int(at)), _when(when), bool(strong), bool(resolves),
                      _words(own), _words(context), tuple(_words(g) for g in focus), _int(section), bool(heading),
                      bool(fix_section), bool(solution), bool(weak), bool(minor), _words(near))
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from . import casefold
 from .models import Dated, Entry
@@ -193,4 +194,39 @@ def date_entries(path: str, entries: Sequence[Entry], mtime: float,
                 git = git_dates()
             gd = git.get(e.start_line) if git else None
             append(Dated(gd, "git", False) if gd else Dated(mt, "mtime", False))
+    return out
+
+
+# positions in a block of a newest-first file: lines stay below this
+BLOCK = 1 << 32
+
+
+def file_order(entries: Sequence[Entry]) -> list[int] | None:
+    """Where each entry stands in the order the file was written, when that is not top to
+    bottom; else None (the line is the position). A log kept newest first has dated headings
+    that go back in time down the file ('## Session 26 (2026-02-08)' above '## Session 20
+    (2026-01-19)'): at least two steps back and twice as many as forward, between the
+    headings of the shallowest level that holds a date. It was written block by block from
+    the bottom up, a block being what lies under one of those headings (and what is above
+    the first, the newest), and each block top to bottom."""
+    dated = [(i, e.heading_level, got[0].date()) for i, e in enumerate(entries)
+             if e.kind == "heading" and (got := find_date(e.masked)) is not None]
+    if len(dated) < 3:
+        return None
+    level = min(lvl for _, lvl, _ in dated)
+    tops = [(i, day) for i, lvl, day in dated if lvl == level]
+    days = [day for _, day in tops]
+    back = sum(b < a for a, b in pairwise(days))
+    forth = sum(b > a for a, b in pairwise(days))
+    if back < 2 or back < 2 * forth:
+        return None
+    starts = iter(i for i, _ in tops)
+    nxt = next(starts, None)
+    rank = len(tops)   # above the first dated heading: the newest
+    out = []
+    for i, e in enumerate(entries):
+        if i == nxt:
+            rank -= 1
+            nxt = next(starts, None)
+        out.append(rank * BLOCK + e.start_line)
     return out

@@ -87,7 +87,8 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
     seen: dict[str, int] = {}
     minor = frozenset(r.id for r in matcher.rules.values() if r.severity == "info")
     match, word_set, statement_cue = matcher.match, subject.plain_word_set, context.resolution_statement_text
-    for e, d in zip(es, dates, strict=True):
+    positions = dating.file_order(es) or map(_START, es)
+    for e, d, at in zip(es, dates, positions, strict=False):   # as long as es
         kind, text, masked = e.kind, e.text, e.masked
         if kind in NOT_STATEMENTS or _omitted(text):
             continue
@@ -100,7 +101,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
         owns.append(own)
         if spans:
             entry_hits = _entry_hits(e, spans, scope, minor)
-            stmt = _statements(f, e, d, entry_hits, scope, statements, own, minor=minor)
+            stmt = _statements(f, e, d, at, entry_hits, scope, statements, own, minor=minor)
             plain = subject.plain(text)
             for hit, ctx in entry_hits:
                 hits.append(_local(_Hit(f, e, d, hit, ctx, stmt), matcher.rules[hit.rule], seen, plain))
@@ -112,7 +113,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
         # no hit (most entries): _statements' and heading_done's questions, each asked once
         cue = statement_cue(masked) if heading or not scope.resolves else None
         if _solution_field(masked) or cue is not False:
-            _statements(f, e, d, [], scope, statements, own, cue)
+            _statements(f, e, d, at, [], scope, statements, own, cue)
         if heading:
             scope.heading_done(e, [], cue)
         elif kind != "item":
@@ -124,6 +125,7 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
 
 
 _SOURCE = attrgetter("source")
+_START = attrgetter("start_line")
 NOT_STATEMENTS = ("front_matter", "table_head")   # metadata and column names say nothing of the present
 
 
@@ -278,10 +280,11 @@ class _Scope:
         return bool(self.stack) and (self.stack[-1].resolves or self.stack[-1].names_fix) and not self.lead_open
 
 
-def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, context.Context]],
+def _statements(f: SourceFile, e: Entry, d: Dated, at: int, entry_hits: list[tuple[Hit, context.Context]],
                 scope: _Scope, out: list[resolution.Statement], own: frozenset[str], cue: bool | None = None,
                 minor: frozenset[str] = frozenset()) -> int:
     """Record what the entry says for the resolution timeline; return its failure statement.
+    `at`: the entry's position in the order the file was written (dating.file_order);
     `own`: the entry's subject words; `cue`: context.is_resolution_statement(e), when known;
     `minor`: the rules of severity info."""
     quiet = not entry_hits
@@ -298,7 +301,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
     def add(resolves: bool, words: frozenset[str], focus: tuple[frozenset[str], ...] = (),
             near: frozenset[str] = frozenset()) -> int:
         weak = resolves and not resolved and not context.strong_resolution(e)
-        out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
+        out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, at), d.when,
                                         d.strong, resolves, words, ctx_words, focus,
                                         e.start_line if e.kind == "heading" else scope.section_line,
                                         e.kind == "heading", scope.fixes and e.kind != "heading",
@@ -308,7 +311,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, entry_hits: list[tuple[Hit, c
 
     both = bool(asserted and resolved)
     if solution:
-        out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, e.start_line), d.when,
+        out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, at), d.when,
                                         d.strong, True, own, ctx_words,
                                         section=scope.section_line, solution=True))
         return -1

@@ -17,7 +17,8 @@ class Statement(NamedTuple):
     key: int                 # index into the caller's statement list
     path: str
     line: int
-    order: tuple[str, int]   # (path, line): position inside one file
+    order: tuple[str, int]   # (path, position): where it stands in the order its file was written (the line,
+                             # unless the file is kept newest first: dating.file_order)
     when: dt.datetime
     strong: bool             # dated from the text, not from git/mtime
     resolves: bool           # True: reports a fix/success; False: asserts a failure
@@ -86,7 +87,7 @@ FIX_ITEM_SHARE = 0.3
 def later(a: Statement, b: Statement) -> bool:
     """Is b written after a? Within a file, position decides when dates agree."""
     if a.path == b.path:
-        if b.line > a.line and b.when.date() >= a.when.date():
+        if b.order[1] > a.order[1] and b.when.date() >= a.when.date():
             return True  # notes are appended: further down the same day (or a vaguer date) is later
         if b.when.date() == a.when.date() and MIDNIGHT in (a.when.timetz(), b.when.timetz()):
             return False  # above it the same day, one of them dated by its day only: earlier
@@ -167,9 +168,9 @@ class _Timeline:
         # the weight of an item's own words, asked only of items under a fix heading
         self.own_totals = [sum(map(self.weight.__getitem__, s.own)) if s.fix_section else 0.0 for s in ranked]
         paths: dict[str, list[int]] = {}
-        for r in sorted(range(len(ranked)), key=lambda r: ranked[r].line):
+        for r in sorted(range(len(ranked)), key=lambda r: ranked[r].order[1]):
             paths.setdefault(ranked[r].path, []).append(r)
-        self.by_path = {p: ([ranked[r].line for r in rs], rs) for p, rs in paths.items()}
+        self.by_path = {p: ([ranked[r].order[1] for r in rs], rs) for p, rs in paths.items()}
         self._memo: dict[tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]], dict[int, bool]] = {}
         self._streams: dict[tuple[int, frozenset[str]], list[list[int]]] = {}   # failures repeat their words
 
@@ -253,7 +254,7 @@ class _Timeline:
         lines, ranks = self.by_path[k.path]
         ranked, memo, me = self.ranked, side.memo, side.rank
         day = k.when.date()
-        for r in ranks[bisect.bisect_right(lines, k.line):]:
+        for r in ranks[bisect.bisect_right(lines, k.order[1]):]:
             t = ranked[r]
             if r != me and t.when.date() >= day and later(f, t):
                 got = memo.get(r)
@@ -332,7 +333,7 @@ class _Side(NamedTuple):
 
 
 def _newest_first(s: Statement) -> tuple[float, int]:
-    return (-s.when.timestamp(), -s.line)
+    return (-s.when.timestamp(), -s.order[1])
 
 
 def _problem_solution(statements: Sequence[Statement], out: dict[int, Statement]) -> None:

@@ -246,12 +246,13 @@ def _statements_one_by_one(sf):
     out = []
     scope = findings._Scope()
     es = findings.entries.split(sf.path, sf.text)
-    for e, d in zip(es, dating.date_entries(sf.path, es, sf.mtime, None), strict=True):
+    at = dating.file_order(es) or [e.start_line for e in es]
+    for e, d, p in zip(es, dating.date_entries(sf.path, es, sf.mtime, None), at, strict=True):
         if e.kind == "front_matter" or findings._omitted(e.text):
             continue
         if e.kind == "heading":
             scope.enter(e)
-        findings._statements(sf, e, d, [], scope, out, subject.plain_word_set(e.text))
+        findings._statements(sf, e, d, p, [], scope, out, subject.plain_word_set(e.text))
         if e.kind == "heading":
             scope.heading_done(e, [])
         elif e.kind != "item":

@@ -254,6 +254,17 @@ CASES = [
                               "- Docker container dharmic_agora up but unhealthy\n" + FILLER +
                               "- dharmic_agora container restarted, verified working\n"},
      "memory/2026-02-15.md", 4, "stale"),
+    ("a log kept newest first was written from the bottom up: the fix in the session above is later",
+     {"progress.md": "# Progress\n\n## Session 4 - (2026-01-19)\n"
+                     "- calendar sync works again after the token refresh\n\n"
+                     "## Session 3 - (2026-01-19)\n- calendar sync failed with a 401 from Google\n\n"
+                     "## Session 2 - (2026-01-18)\n" + FILLER + "\n## Session 1 - (2026-01-17)\n- set up the repo\n"},
+     "progress.md", 7, "stale"),
+    ("... and the fix in the session below is earlier",
+     {"progress.md": "# Progress\n\n## Session 4 - (2026-01-19)\n- calendar sync failed with a 401 from Google\n\n"
+                     "## Session 3 - (2026-01-19)\n- calendar sync works again after the token refresh\n\n"
+                     "## Session 2 - (2026-01-18)\n" + FILLER + "\n## Session 1 - (2026-01-17)\n- set up the repo\n"},
+     "progress.md", 4, "open"),
     ("a to-do to fix a thing is closed by the fix told later",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},
@@ -313,3 +324,25 @@ def test_word_forms_share_a_stem(forms, stem):
     from brokenlang import subject
 
     assert {subject.stem(w) for w in forms.split()} == {stem}
+
+
+@pytest.mark.parametrize(("headings", "newest_first"), [
+    (["## Session 4 - (2026-01-19)", "## Session 3 - (2026-01-19)", "## Session 2 - (2026-01-18)",
+      "## Session 1 - (2026-01-17)"], True),
+    (["## 2026-01-17", "## 2026-01-18", "## 2026-01-19"], False),            # top to bottom
+    (["## 2026-01-19", "## 2026-01-18"], False),                            # too few to tell
+    (["## 2026-01-19", "## 2026-01-18", "## 2026-01-20", "## 2026-01-21", "## 2026-01-17"], False),   # mixed
+])
+def test_a_file_kept_newest_first_is_read_from_the_bottom_up(headings, newest_first):
+    from brokenlang import dating
+    from brokenlang.entries import split
+
+    es = split("progress.md", "# Progress\n\n" + "".join(f"{h}\n- entry\n\n" for h in headings))
+    order = dating.file_order(es)
+    assert (order is not None) == newest_first
+    if order is not None:
+        at = {e.start_line: p for e, p in zip(es, order, strict=True)}
+        items = [e.start_line for e in es if e.kind == "item"]
+        # the blocks run bottom up, each block top to bottom
+        assert [at[line] for line in items] == sorted((at[line] for line in items), reverse=True)
+        assert at[items[0] - 1] < at[items[0]]   # a block's heading comes before its items

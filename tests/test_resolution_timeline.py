@@ -26,7 +26,7 @@ def plain_definition(statements, subjects):
             continue
         latest = [s for s in related if not any(later(s, t) for t in related)]
         if latest and all(s.resolves for s in latest):
-            out[f.key] = max(latest, key=lambda s: (s.when, s.line))
+            out[f.key] = max(latest, key=lambda s: (s.when, s.order[1]))
     _incident_sections(statements, out)
     _problem_solution(statements, out)
     return out
@@ -53,7 +53,9 @@ def build(raw):
     for k, (path, line, hours, strong, resolves, own, ctx, focus, section, heading, fix, solution, weak, *near) in \
             enumerate(raw):
         when = DAY0 + dt.timedelta(hours=hours) if strong else DAY0 + dt.timedelta(days=hours // 24)
-        out.append(Statement(k, path, line, (path, line), when, strong, resolves, own, ctx,
+        # b.md is kept newest first: its blocks of ten lines were written from the bottom up
+        at = (4 - line // 10) * 100 + line if path == "memory/b.md" else line
+        out.append(Statement(k, path, line, (path, at), when, strong, resolves, own, ctx,
                              tuple(focus) if not resolves else (), section * 10, heading, fix,
                              solution and resolves, weak and resolves,
                              near=near[0] & own if near and resolves else frozenset()))
