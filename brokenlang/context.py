@@ -195,7 +195,7 @@ TOPIC_HEADING = re.compile(
     r"|tracking|solutions|prevention|management|policy|budget|report|reporting|triage|fixes|analysis|list|notes"
     r"|history|patterns|rate|review|retrospective|postmortem|detection|monitoring)\b", re.I)
 # a test or feature named, then its verdict: the failure words name what is tested
-PASSED_CASE = re.compile(r"(?:\s[-–—:→]|\):|:)\s*[*_]*(?:PASSING|PASSED|PASSES|PASS|VERIFIED|✅)[*_]*[\s.!]*$")
+PASSED_CASE = re.compile(r"(?:\s[-–—→]|:)\s*[*_]*(?:PASSING|PASSED|PASSES|PASS|VERIFIED|✅)[*_]*[\s.!]*$")
 # a heading over a list of what was taken out: its cross marks mark the items removed, not failed
 REMOVED_HEADING = re.compile(r"\b(?:removed|deleted|dropped|eliminated|deprecated|retired|decommissioned|pruned"
                              r"|cut|elimination|removals?|deletions?)\b", re.I)
@@ -544,11 +544,6 @@ def _triggers(text: str, hit: Hit) -> set[str]:
     return found
 
 
-# what a condition means, as a legend or a rule gives it: 'Degradation alert: 3+ consecutive <10 jobs =
-# red alert', '**N > 500** = it is eating live audio'
-LEGEND = re.compile(r"[^.;=]{0,60}?(?:[<>≥≤]\s*\d|\d\s*\+)[^.;=]{0,40}?\s=\s")
-
-
 def _former_state(text: str, hit: Hit) -> bool:
     """'installed `requests` (was missing)', 'Re-derived the credentials (old ones returning
     401)': an aside that opens with 'was' or 'old' tells the state before the change the line
@@ -591,6 +586,9 @@ FEATURE_AFTER = re.compile(r"[\s*_]*(?:handling|handler|handlers|detection|bound
                            r"|banners?|states|recovery|reporting|tracking|logging)\b", re.I)
 # ... unless the hit says the feature is missing: 'Missing error handling'
 ABSENT_START = re.compile(r"[\s*_]*(?:missing|no|lacks?|lacking|without)\b", re.I)
+# what a condition means, as a legend or a rule gives it: 'Degradation alert: 3+ consecutive <10 jobs =
+# red alert', '**N > 500** = it is eating live audio'
+LEGEND = re.compile(r"[^.;=]{0,60}?(?:[<>≥≤]\s*\d|\d\s*\+)[^.;=]{0,40}?\s=\s")
 ZERO_BACK = _trigger("zero", "backward")
 CONDITIONAL_BACK = _trigger("conditional", "backward")
 

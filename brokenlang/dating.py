@@ -220,13 +220,10 @@ def file_order(entries: Sequence[Entry]) -> list[int] | None:
     forth = sum(b > a for a, b in pairwise(days))
     if back < 2 or back < 2 * forth:
         return None
-    starts = iter(i for i, _ in tops)
-    nxt = next(starts, None)
+    starts = {i for i, _ in tops}
     rank = len(tops)   # above the first dated heading: the newest
     out = []
     for i, e in enumerate(entries):
-        if i == nxt:
-            rank -= 1
-            nxt = next(starts, None)
+        rank -= i in starts
         out.append(rank * BLOCK + e.start_line)
     return out
