@@ -1,5 +1,3 @@
-import sys
+from .cli import main_entry
 
-from .cli import run
-
-sys.exit(run())
+main_entry()

@@ -122,13 +122,59 @@ def test_binary_and_invalid_utf8_files_do_not_stop_the_run(cli, tmp_path):
     assert any(n["path"] == "blob.log" and "binary" in n["message"] for n in doc["notices"])
 
 
-def test_internal_error_is_exit_3_with_log(monkeypatch, capsys):
+def test_internal_error_is_exit_3_with_log(monkeypatch, capsys, tmp_path):
     def boom(*a, **k):
         raise RuntimeError("kaboom")
     monkeypatch.setattr("brokenlang.run.scan", boom)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     assert cli_mod.run(["scan", "."]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaboom" in err and "brokenlang-crash-" in err
     log = err.split("details in ")[1].rstrip(")\n")
+    assert os.path.dirname(log) == str(tmp_path)
     with open(log) as fh:
         assert "Traceback" in fh.read()
+
+
+def buffered_env():
+    """The environment with Python's output buffered, as it is by default."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def test_output_through_a_pipe_is_whole(tmp_path):
+    """The CLI leaves without tearing the interpreter down (cli.leave): what it wrote, far
+    more than a pipe holds, still arrives whole."""
+    import subprocess
+    import sys
+
+    (tmp_path / "memory").mkdir()
+    for i in range(300):
+        (tmp_path / "memory" / f"note-{i:03d}.md").write_text(f"- the nightly export {i} failed with HTTP 500\n")
+    p = subprocess.run([sys.executable, "-m", "brokenlang", "scan", "--format", "json", "--no-git", "."],
+                       cwd=tmp_path, env=buffered_env(), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert len(p.stdout) > 2 * 64 * 1024   # twice what a Linux pipe holds
+    doc = json.loads(p.stdout)
+    assert sorted(f["path"] for f in doc["findings"]) == [f"memory/note-{i:03d}.md" for i in range(300)]
+
+
+LEAVE = """
+import atexit, sys, threading, time
+from brokenlang.cli import leave
+atexit.register(lambda: print("handler ran"))
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread done"))).start()
+print("out")
+leave(5)
+"""
+
+
+@pytest.mark.parametrize("case, out", [("alone", "out\nhandler ran\n"),
+                                       ("thread", "out\nthread done\nhandler ran\n")])
+def test_leave_flushes_runs_exit_handlers_and_waits_for_threads(tmp_path, case, out):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-c", LEAVE, case], env=buffered_env(), capture_output=True, text=True,
+                       timeout=60)
+    assert (p.returncode, p.stdout) == (5, out), p.stderr
