@@ -151,6 +151,8 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|retries on|recover from|recovers from|fallback for|fall back on"
        # a rule for every case: 'After every incident, failed deploy, rollback, or issue discovered'
        r"|(?:after|for|on|per) (?:every|each|any)"
+       # a rule for the first case: 'Gates stop on first failure', 'abort on the first error'
+       r"|\bon (?:the )?first"
        # what a thing is for: 'essential for detecting and reacting to stuck tasks'
        r"|for (?:detecting|catching|spotting|handling|preventing|avoiding|recovering from)"
        # what did not happen, or is now less likely: 'degrade gracefully instead of dying on one slow
@@ -161,9 +163,10 @@ TRIGGERS: tuple[Trigger, ...] = (
        r"|surfaces?|surfacing|tracks?|tracking|explains?|lists?|detects?|detecting) (?:which|whether|what|when|why|how)"
        r")\b", 8),
     _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
-    _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt|e\.g\."
+    _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt"
        r"|for example|such as|like|titled|named|called|phrases?|wording|text|instead of|rather than)\b"
-       r"[^\"“]{0,12}[\"“]", 12),
+       # 'e.g.' ends in a stop: no word boundary after it ('(e.g., "file not found")')
+       r"[^\"“]{0,12}[\"“]|\be\.g\.[^\"“]{0,12}[\"“]", 12),
 )
 PRIORITY = ("resolved", "negated", "dismissed", "metric", "zero", "conditional", "quoted")
 
@@ -351,9 +354,18 @@ def _imperative(text: str, hit: Hit) -> bool:
     if cond is not None:   # '**If blocked:** Report that gog is unavailable': a runbook line
         rest = lead[cond.end():]
         return start + cond.end() <= hit.start and bool(IMPERATIVE_START.match(rest) or RULE_VERB.match(rest))
-    if start > hit.start or not IMPERATIVE_START.match(lead):
+    if start > hit.start:
+        return False
+    look = LOOK_FOR.match(lead)
+    if look is not None and start + look.end() >= hit.start:   # 'Look for failed builds': what to look for
+        return True
+    if not IMPERATIVE_START.match(lead):
         return False
     return bool(STRONG_RULE.match(lead)) or not PAST.search(text[start:hit.end])
+
+
+# an order to look for something, the failure right after it
+LOOK_FOR = re.compile(r"(?:look|watch|search|check|scan|grep|filter) (?:for|at) (?:any |all |the |new )?", re.I)
 
 
 # a condition as the label of a line: 'If blocked:**', 'When the relay drops:'
@@ -537,7 +549,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
         found.add("metric")
     if "zero" not in found and ZERO_BACK.match(rest):
         found.add("zero")
-    if "conditional" not in found and CONDITIONAL_BACK.match(rest) and hit.start <= _lead_len(text) + 2:
+    if "conditional" not in found and ((CONDITIONAL_BACK.match(rest) and hit.start <= _lead_len(text) + 2)
+                                       or IF_AFTER.match(rest)):
         found.add("conditional")
     if "=" in text and LEGEND.match(text, 0, hit.end):
         found.add("conditional")
@@ -589,6 +602,8 @@ ABSENT_START = re.compile(r"[\s*_]*(?:missing|no|lacks?|lacking|without)\b", re.
 # what a condition means, as a legend or a rule gives it: 'Degradation alert: 3+ consecutive <10 jobs =
 # red alert', '**N > 500** = it is eating live audio'
 LEGEND = re.compile(r"[^.;=]{0,60}?(?:[<>≥≤]\s*\d|\d\s*\+)[^.;=]{0,40}?\s=\s")
+# the failure under a condition that follows it: 'the upsert is blocked if the SET clause omits type'
+IF_AFTER = re.compile(r"[\s*_]+(?:only )?if\b(?! i (?:remember|recall)| memory serves)", re.I)
 ZERO_BACK = _trigger("zero", "backward")
 CONDITIONAL_BACK = _trigger("conditional", "backward")
 
@@ -769,8 +784,10 @@ NOT_A_REPORT = re.compile(
     r"|(?:but|except|however|though|although)\b[^.;!?]{0,60}?\b(?:fail\w*|broken|breaks|crash\w*|errors?"
     r"|time[sd]? out|timing out|stuck|down|missing|not))\b|\?|⏳"
     r"|\b(?:todo|to-do|next(?: steps?)?|plan|goal|idea|question|q|ask|wish|to confirm|to check|to verify|to test)\s*:"
-    # a cue word naming a kind of thing, not a state: '### Functional gaps', 'Available models: ...'
-    r"|^[\s#>*_+•\d.)-]*(?:functional|operational|available|healthy|online|responsive|green|stable|correct)"
+    # a cue word naming a kind of thing, not a state: '### Functional gaps', 'Available models: ...',
+    # '**First noticed:** current operational block'
+    r"|^[\s#>*_+•\d.)-]*(?:[\w ]{1,30}:[*_\s]+(?:current|the|an?|our|its|their) |(?:current|the|an?|our|its|their) )?"
+    r"(?:functional|operational|available|healthy|online|responsive|green|stable|correct)"
     r" (?!(?:again|now|and|since|after|for|on|in|at|with|by|from|to|but|though|as|all|fully)\b)[a-z]",
     re.I)
 NOT_A_REPORT_TWIN = ascii_twin(NOT_A_REPORT)

@@ -62,12 +62,19 @@ def ctx(text, hit, path="notes.md"):
     ("4. If something goes wrong - STOP", "goes wrong", "ignored:conditional"),
     ("- Gateway down → `openclaw gateway restart`", "Gateway down", "ignored:conditional"),
     ("- Repeated failures = principle not internalized", "Repeated failures", "ignored:conditional"),
+    ("- Gates stop on first failure (fix before continuing)", "failure", "ignored:conditional"),
+    ("- the upsert is blocked if the SET clause omits type", "is blocked", "ignored:conditional"),
+    ("- Revert to the last good deploy if the issue persists", "issue persists", "ignored:conditional"),
+    ("- deploy failed if I remember right", "deploy failed", "asserted"),
     # rules / imperatives
     ("2. Look for restart events, errors, or crashes", "crashes", "ignored:rule"),
+    ("   - Look for failed builds (red X)", "failed builds", "ignored:rule"),
+    ("- Look, the deploy failed again", "deploy failed", "asserted"),
     ("- Never delete the failed jobs table", "failed jobs", "ignored:rule"),
     ("- Check gateway logs for errors", "errors", "ignored:rule"),
     ("- Triage failures from the nightly run", "failures", "ignored:rule"),
     ("- Search API returned 429 Too Many Requests", "429 Too Many Requests", "asserted"),
+    ('- a timeout, not an access error (e.g., "file not found")', "file not found", "ignored:quoted"),
     ("- Test suite failed on main", "Test suite failed", "asserted"),
     # a verb that labels a field: no order
     ("**Test Status**: 231 passing, 66 failing, 0 skipped", "66 failing", "asserted"),
@@ -378,6 +385,9 @@ def test_table_row_label_is_ignored():
     ("- login works now, not yet on mobile", False),
     ("1. **Market Size**: No verification that the SAM calculation is correct", False),   # a claim not checked
     ("- the export works, but not verified on Windows", False),
+    ("*   **Date First Noticed:** Current operational block.", False),   # a kind of block, not a state
+    ("- Status: healthy today", True),
+    ("- gateway operational again", True),
 ])
 def test_resolution_statements(text, expected):
     (entry,) = split("n.md", text)
