@@ -287,7 +287,7 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     lesson = (m := LESSON_LABEL.match(text)) is not None and m.end() <= hit.start
     in_rule_section = in_rule_section or lesson
     if (under_lead_in or in_rule_section) and not _has_timestamp(text) \
-            and not (in_rule_section and _recounted(text, hit)):
+            and not (in_rule_section and (_recounted(text, hit) or _status_line(text, hit))):
         return Context("ignored", "rule")
     return Context(ASSERTED, None)
 
@@ -433,6 +433,19 @@ def _recounted(text: str, hit: Hit) -> bool:
         return False
     start = max([start, *(m.end() for m in SENTENCE_END.finditer(text, start, hit.start))])
     return bool(RECOUNT.search(text[start:hit.end]))
+
+
+def _status_line(text: str, hit: Hit) -> bool:
+    """'- ❌ Vercel: HTTP 404 (CLI not installed)' in a checklist reports a check's result;
+    '- ❌ Wrong: force-pushing to main' states a rule."""
+    m = STATUS_MARK.match(text)
+    return m is not None and hit.end > m.end() and not DONT_LABEL.search(m.group(1))
+
+
+# a red mark, then a label of up to 40 characters and a colon
+STATUS_MARK = re.compile(r"[\s>*+•\d.)-]*(?:❌|🔴|✗|✘|🚨|🛑|⛔)\uFE0F?\s*[*_]*([^:\n*_]{1,40}?)[*_]*:\s*")
+DONT_LABEL = re.compile(r"\b(?:don'?t|do not|never|avoid|wrong|bad|anti-?patterns?|mistakes?|no|not|incorrect|instead"
+                        r"|forbidden|banned)\b", re.I)
 
 
 # a past event told, not the past participle of a rule ('once poisoned', 'Automated checks')

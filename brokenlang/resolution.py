@@ -303,8 +303,10 @@ class _Timeline:
             num = sum(map(self.weight.__getitem__, shared))
             if num >= self.min_shared and num >= FIX_ITEM_SHARE * self.own_totals[r]:
                 return True
+        if _by_heading_only(shared, f, s):
+            return False
         if s.weak:
-            return len(shared) >= 2 and not f.own.isdisjoint(ws) and self._similar(side, r, shared)
+            return _two_apart(shared, f, s) and not f.own.isdisjoint(ws) and self._similar(side, r, shared)
         if not f.own.isdisjoint(ws) and self._similar(side, r, shared):
             return True
         return len(shared) >= 2 and _named(shared, f, s) \
@@ -401,12 +403,32 @@ def _resolves(f: Statement, r: Statement, subjects: Subjects) -> bool:
         if num >= subjects.min_shared and num >= FIX_ITEM_SHARE * sum(subjects.weight(w) for w in r.own):
             return True
     shared = (f.own | f.context) & (r.own | r.context)
+    if _by_heading_only(shared, f, r):
+        return False
     if r.weak:  # 'API docs updated ✅' must not close 'API returned 500 on /orders'
-        return len(shared) >= 2 and _related(f, r, subjects)
+        return _two_apart(shared, f, r) and _related(f, r, subjects)
     if _related(f, r, subjects):
         return True
     return len(shared) >= 2 and _named(shared, f, r) \
         and sum(subjects.weight(w) for w in shared) >= 2 * subjects.min_shared
+
+
+def _by_heading_only(shared: frozenset[str], f: Statement, r: Statement) -> bool:
+    """Is the failure named by one word only, of the heading of another section than its
+    own, and by none of r's own words? Under a log heading ('### 2026-03-16 (heartbeat
+    #3)'), 'auto-logging operational' says nothing of a heartbeat's OAuth failure told
+    elsewhere; under the failure's own heading ('### DEV-3: Migration collisions'),
+    '**Status:** Fixed in #12' closes it, and so does an item under a heading that names
+    the thing with more words ('### Two-Way Pipeline Sync Built')."""
+    return len(shared) < 2 and shared.isdisjoint(r.own) and (r.path != f.path or r.section != f.section)
+
+
+def _two_apart(shared: frozenset[str], f: Statement, r: Statement) -> bool:
+    """Two shared words, not counting those of a heading both sit under: the items of one
+    section share it and say nothing of each other ('PostgreSQL: auth still failing' and
+    'gog auth: healthy' under '## Infrastructure')."""
+    return len(shared) >= 2 and (len(shared - (f.context & r.context)) >= 2
+                                 or r.path != f.path or r.section != f.section)
 
 
 def _named(shared: frozenset[str], f: Statement, r: Statement) -> bool:

@@ -19,7 +19,8 @@ when where why how all any both each few more most other some such only own same
 could will would shall should may might must just also not no nor now up down out off again further once
 via per vs etc e.g i.e get got gets let lets make made use used using run ran runs need needs needed
 still yet already even new old one two three day days today yesterday tomorrow morning evening night
-am pm utc gmt cst est pst time times minute minutes hour hours week weeks status note notes see
+am pm utc gmt cst est pst mst pdt mdt cdt edt cet cest eet bst ist jst kst aest sgt hkt
+time times minute minutes hour hours week weeks status note notes see
 """.split())
 # Words that say *that* something failed or got fixed, not *what*: no subject in them.
 VERDICT = frozenset("""

@@ -309,6 +309,18 @@ def test_a_lessons_section_states_rules_but_may_recount_what_happened(tmp_path: 
     assert [(f.line, f.state) for f in found] == [(4, "open")]
 
 
+def test_a_checklist_states_rules_but_its_red_marked_results_are_reports(tmp_path: Path) -> None:
+    import brokenlang
+
+    (tmp_path / "HEARTBEAT.md").write_text(
+        "# HEARTBEAT.md - Operations Checklist\n\n### Deploy monitor\n"
+        "- ❌ Pages: HTTP 404 (not enabled in the settings)\n"   # a result of the check: reported
+        "- ❌ Wrong: retrying a failed deploy by hand\n"          # a don't: a rule
+        "- Gateway down → restart it\n")                          # a rule
+    found = brokenlang.scan_paths([str(tmp_path)], cwd=str(tmp_path), git_dates=False, cache=False)
+    assert [(f.line, f.state) for f in found] == [(4, "open")]
+
+
 def test_table_row_label_is_ignored():
     assert ctx("| Errors | 18 | 0 |", "Errors") == "ignored:table label"
 

@@ -20,6 +20,19 @@ CASES = [
      {"memory/2026-03-03.md": "# 2026-03-03\n\n- API returned 500 on /orders for EU customers\n",
       "memory/2026-03-04.md": "# 2026-03-04\n\n- API docs updated ✅\n"},
      "memory/2026-03-03.md", 3, "open"),
+    ("items of one status list share their heading, not their subject",
+     {"memory/2026-05-20.md": "# 2026-05-20\n\n## Infrastructure\n- PostgreSQL: auth still failing (known issue)\n"
+                              "- gog auth: healthy\n"},
+     "memory/2026-05-20.md", 4, "open"),
+    ("the same status list, the same subject",
+     {"memory/2026-05-20.md": "# 2026-05-20\n\n## Infrastructure\n- PostgreSQL: auth still failing (known issue)\n"
+                              "- PostgreSQL auth: healthy again\n"},
+     "memory/2026-05-20.md", 4, "stale"),
+    ("a failure's own heading names it for the status line under it",
+     {"docs/DEVIATIONS.md": "# Deviations\n\n### DEV-3: 2026-02-19 migration timestamp collisions\n"
+                            "- Two branches generated migrations that failed on merge\n"
+                            "- **Status:** fixed in this branch\n"},
+     "docs/DEVIATIONS.md", 4, "stale"),
     ("a failure after the resolution keeps it open",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- gog OAuth login fails in the browser\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- gog OAuth login fixed ✅\n",
@@ -346,3 +359,30 @@ def test_a_file_kept_newest_first_is_read_from_the_bottom_up(headings, newest_fi
         # the blocks run bottom up, each block top to bottom
         assert [at[line] for line in items] == sorted((at[line] for line in items), reverse=True)
         assert at[items[0] - 1] < at[items[0]]   # a block's heading comes before its items
+
+
+def _stmt(path, section, own, context):
+    import datetime as dt
+
+    from brokenlang.resolution import Statement
+
+    return Statement(0, path, section + 1, (path, section + 1), dt.datetime(2026, 1, 1), True, True,
+                     frozenset(own), frozenset(context), section=section)
+
+
+@pytest.mark.parametrize(("failure", "resolution", "heading_only"), [
+    # one word of a log heading elsewhere: '### 2026-03-16 11:18 MST (heartbeat #3)' over 'Graphiti fixed'
+    (("MEMORY.md", 3, {"heartbeat", "oauth"}, {"calendar"}), ("journal.md", 3, {"graphiti"}, {"heartbeat"}), True),
+    # ... the failure's own heading: '### DEV-3: migration collisions' over '**Status:** fixed'
+    (("DEV.md", 3, {"migrat", "merge"}, {"migrat", "collision"}), ("DEV.md", 3, {"branch"}, {"migrat", "collision"}),
+     False),
+    # ... a heading naming the thing with two words: '### Two-Way Pipeline Sync Built'
+    (("a.md", 3, {"pipelin", "sync"}, set()), ("a.md", 9, {"notion"}, {"pipelin", "sync"}), False),
+    # ... the resolution's own words name it
+    (("a.md", 3, {"heartbeat", "oauth"}, set()), ("b.md", 3, {"oauth"}, {"heartbeat"}), False),
+])
+def test_a_heading_alone_names_a_failure_by_more_than_one_word(failure, resolution, heading_only):
+    from brokenlang.resolution import _by_heading_only
+
+    f, r = _stmt(*failure), _stmt(*resolution)
+    assert _by_heading_only((f.own | f.context) & (r.own | r.context), f, r) is heading_only
