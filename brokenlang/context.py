@@ -1001,6 +1001,17 @@ def still_open(entry: Entry) -> bool:
 STILL_OPEN = re.compile(r"\b(?:still|again|remains?|remaining|persists?|persisting|not yet|ongoing|recurr\w*)\b", re.I)
 
 
+def left_open(entry: Entry) -> bool:
+    """An item under a heading of fixes that tells what was not fixed ('`/api/list` filter
+    ignored - minor, deferred', 'swap still showing 1.8/2.0 GB used'): it reports no fix,
+    unless it has a cue of its own."""
+    return LEFT_OPEN.search(entry.masked) is not None or STILL_OPEN.search(entry.masked) is not None
+
+
+LEFT_OPEN = re.compile(r"\b(?:deferred|postponed|punted|parked|won'?t ?fix|not (?:yet )?(?:fixed|addressed|done)"
+                       r"|left (?:as is|alone|open|unfixed)|out of scope|backlog(?:ged)?|skipped)\b", re.I)
+
+
 def problem_field(entry: Entry) -> bool:
     """A field that describes a problem ('**Issue:** RuntimeError ...'): under a heading that
     reports its fix, it names the fixed problem, in any tense."""

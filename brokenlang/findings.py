@@ -289,7 +289,7 @@ def _statements(f: SourceFile, e: Entry, d: Dated, at: int, entry_hits: list[tup
     `minor`: the rules of severity info."""
     quiet = not entry_hits
     solution = quiet and _solution_field(e.masked)
-    reports = quiet and ((scope.resolves and e.kind != "heading")
+    reports = quiet and ((scope.resolves and e.kind != "heading" and not context.left_open(e))
                          or (context.is_resolution_statement(e) if cue is None else cue))
     if quiet and not solution and not reports:   # most entries
         return -1

@@ -33,6 +33,16 @@ CASES = [
                             "- Two branches generated migrations that failed on merge\n"
                             "- **Status:** fixed in this branch\n"},
      "docs/DEVIATIONS.md", 4, "stale"),
+    ("under a heading of fixes, an item deferred is no fix",
+     {"memory/2026-05-06.md": "# 2026-05-06\n\n## Checkup\n- `/api/memory/list?category=X` query param is ignored\n",
+      "memory/2026-05-07.md": "# 2026-05-07\n\n## P2/P3 fixed\n- `/api/memory/list?category=X` filter ignored — "
+                              "minor, deferred. Low traffic.\n"},
+     "memory/2026-05-06.md", 4, "open"),
+    ("under a heading of fixes, an item is a fix",
+     {"memory/2026-05-06.md": "# 2026-05-06\n\n## Checkup\n- `/api/memory/list?category=X` query param is ignored\n",
+      "memory/2026-05-07.md": "# 2026-05-07\n\n## P2/P3 fixed\n- `/api/memory/list?category=X` filter param "
+                              "now read from the query\n"},
+     "memory/2026-05-06.md", 4, "stale"),
     ("a failure after the resolution keeps it open",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n- gog OAuth login fails in the browser\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- gog OAuth login fixed ✅\n",
