@@ -216,6 +216,10 @@ WORD = re.compile(r"[\w'’]+")
 TERMINATORS = re.compile(r"\.(?!\w)|[;!?|()\[\]—–]|\n\s*(?:[-*+•]|\d+[.)]|❌|✅|⚠|🔴|🟢|✗|✓)"
                          r"|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
                          r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b| - |:\s")
+# after 'if', 'still' and 'again' are part of the condition: 'if any question still fails'
+IF_CUE = re.compile(r"if|unless", re.I)
+IF_TERMINATORS = re.compile(r"\.(?!\w)|[;!?|()\[\]—–]|\n\s*(?:[-*+•]|\d+[.)]|❌|✅|⚠|🔴|🟢|✗|✓)"
+                            r"|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b| - |:\s")
 SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\bbut\b|\bhowever\b")
 CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bstill\b|\bagain\b|\bkeeps?\b"
                         r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
@@ -534,7 +538,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
         elif trig.direction in ("forward", "both") and e <= hit.start:
             # with the marks a hit may open with ('— can't do'): they end a clause too
             gap = text[e:hit.start] + _lead_marks(hit.text)
-            if _words_between(gap) <= trig.scope and not TERMINATORS.search(gap) \
+            ends = IF_TERMINATORS if trig.category == "conditional" and IF_CUE.fullmatch(matched) else TERMINATORS
+            if _words_between(gap) <= trig.scope and not ends.search(gap) \
                     and (trig.category != "conditional" or _conditional_ok(gap, matched, hit.text)):
                 found.add(trig.category)
         elif trig.direction in ("backward", "both") and s >= hit.end:
@@ -566,6 +571,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                                        or IF_AFTER.match(rest)):
         found.add("conditional")
     if "=" in text and LEGEND.match(text, 0, hit.end):
+        found.add("conditional")
+    if (m := LEVEL_LEGEND.match(text)) is not None and m.end() <= hit.start:
         found.add("conditional")
     return found
 
@@ -615,6 +622,9 @@ ABSENT_START = re.compile(r"[\s*_]*(?:missing|no|lacks?|lacking|without)\b", re.
 # what a condition means, as a legend or a rule gives it: 'Degradation alert: 3+ consecutive <10 jobs =
 # red alert', '**N > 500** = it is eating live audio'
 LEGEND = re.compile(r"[^.;=]{0,60}?(?:[<>≥≤]\s*\d|\d\s*\+)[^.;=]{0,40}?\s=\s")
+# what a severity level means: 'P1 = a feature is broken but the bot still operates', '🔴 = down'
+LEVEL_LEGEND = re.compile(r"\s*(?:[-*+•]\s+)?[*_]*(?:p[0-4]|sev-?[0-4]|s[0-4]|tier [0-4]|level [0-4]|priority [0-4]"
+                          r"|[🔴🟠🟡🟢⚪❌✅]|⚠\ufe0f?)[*_]*\s*=\s", re.I)
 # the failure under a condition that follows it: 'the upsert is blocked if the SET clause omits type'
 IF_AFTER = re.compile(r"[\s*_]+(?:only )?if\b(?! i (?:remember|recall)| memory serves)", re.I)
 ZERO_BACK = _trigger("zero", "backward")
