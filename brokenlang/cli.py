@@ -225,7 +225,7 @@ def main_entry() -> NoReturn:
 def leave(code: int) -> NoReturn:
     """Exit with `code`, the exit handlers run and the output flushed, but without tearing
     the interpreter down: freeing spaCy's and thinc's modules one by one costs 0.15-0.3 s
-    at every exit, a third of the pre-commit hook's time on a note with failure language.
+    at every exit, a fifth of the pre-commit hook's time on a note with failure language.
     While another thread runs, a plain exit (which waits for it)."""
     if threading.active_count() > 1:
         sys.exit(code)

@@ -213,13 +213,12 @@ _OUTCOME = (r"(?:pass(?:ing|ed|es)?|ok|success(?:ful)?|succeeded|yes|true|workin
 SLASH_PAIR = re.compile(_OUTCOME + r"\s*(?:/|\bor\b)\s*$|^\s*(?:/|or\b)\s*" + _OUTCOME + r"\b", re.I)
 WORD = re.compile(r"[\w'’]+")
 # a '.' inside a word ('state.json', 'v1.2') ends nothing; a line that opens with a mark does
-TERMINATORS = re.compile(r"\.(?!\w)|[;!?|()\[\]—–]|\n\s*(?:[-*+•]|\d+[.)]|❌|✅|⚠|🔴|🟢|✗|✓)"
-                         r"|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b"
-                         r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b| - |:\s")
+_CLAUSE_BREAKS = (r"\.(?!\w)|[;!?|()\[\]—–]|\n\s*(?:[-*+•]|\d+[.)]|❌|✅|⚠|🔴|🟢|✗|✓)"
+                  r"|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b| - |:\s")
+TERMINATORS = re.compile(_CLAUSE_BREAKS + r"|\bstill\b|\bagain\b|\byet\b|\bkeeps?\b|\bremains?\b")
 # after 'if', 'still' and 'again' are part of the condition: 'if any question still fails'
 IF_CUE = re.compile(r"if|unless", re.I)
-IF_TERMINATORS = re.compile(r"\.(?!\w)|[;!?|()\[\]—–]|\n\s*(?:[-*+•]|\d+[.)]|❌|✅|⚠|🔴|🟢|✗|✓)"
-                            r"|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bwhile\b| - |:\s")
+IF_TERMINATORS = re.compile(_CLAUSE_BREAKS)
 SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\bbut\b|\bhowever\b")
 CLAUSE_END = re.compile(r"\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhereas\b|\bstill\b|\bagain\b|\bkeeps?\b"
                         r"|\bremains?\b|;|\bnot yet\b|\bthen\b.{0,20}\b(?:failed|broke|crashed)", re.I)
