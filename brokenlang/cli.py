@@ -226,8 +226,10 @@ def leave(code: int) -> NoReturn:
     """Exit with `code`, the exit handlers run and the output flushed, but without tearing
     the interpreter down: freeing spaCy's and thinc's modules one by one costs 0.15-0.3 s
     at every exit, a fifth of the pre-commit hook's time on a note with failure language.
-    While another thread runs, a plain exit (which waits for it)."""
-    if threading.active_count() > 1:
+    While another thread runs (a plain exit waits for it), or under a profiler or tracer
+    (`python -m cProfile -m brokenlang` writes its figures after the program ends), a
+    plain exit."""
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

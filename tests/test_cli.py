@@ -178,3 +178,15 @@ def test_leave_flushes_runs_exit_handlers_and_waits_for_threads(tmp_path, case, 
     p = subprocess.run([sys.executable, "-c", LEAVE, case], env=buffered_env(), capture_output=True, text=True,
                        timeout=60)
     assert (p.returncode, p.stdout) == (5, out), p.stderr
+
+
+def test_a_profiled_run_still_writes_its_profile(tmp_path):
+    """Under a profiler the CLI exits the usual way: cProfile writes its figures after it."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "scan.prof"
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "brokenlang", "--version"],
+                       cwd=tmp_path, env=buffered_env(), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert out.stat().st_size > 0
