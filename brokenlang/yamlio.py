@@ -1,12 +1,15 @@
 """Untrusted YAML in, plain data out: safe_load only, with size and alias caps, and the
-line of every mapping kept so that schema errors can name it."""
+line of every mapping kept so that schema errors can name it. PyYAML is imported on the
+first load: a run that reads no YAML (the hook on a clean note) does without it."""
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_YAML_BYTES = 4 * 1024 * 1024
 MAX_ALIASES = 64
@@ -15,6 +18,8 @@ MAX_EXPANDED_NODES = 200_000
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     """Nodes a reader would visit if every alias were expanded (linear: memoised per node)."""
+    import yaml
+
     key = id(node)
     if key in memo:
         return memo[key]
@@ -27,8 +32,6 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     memo[key] = min(total, MAX_EXPANDED_NODES + 1)
     return memo[key]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class LineDict(dict[str, Any]):
     """A mapping that remembers the 1-based line it started on, and each key's line."""
@@ -37,11 +40,24 @@ class LineDict(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-class _LineLoader(_Loader):  # type: ignore[misc,valid-type]
-    pass
+@lru_cache(maxsize=1)
+def _loaders() -> tuple[Any, Any]:
+    """(the safe loader, the same keeping lines: LineDict mappings, impossible dates as text)."""
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class LineLoader(base):
+        pass
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    return base, LineLoader
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+    import yaml
+
     loader.flatten_mapping(node)
     out = LineDict()
     out.line = node.start_mark.line + 1
@@ -62,14 +78,12 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     """A date YAML cannot build (2026-02-31) stays a string, so the schema can name its line."""
+    import yaml
+
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:
         return loader.construct_scalar(node)
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load(data: bytes | str, path: str) -> Any:
@@ -82,19 +96,22 @@ def load(data: bytes | str, path: str) -> Any:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise UserError("YAML file is not valid UTF-8", path, line) from None
+    import yaml
+
+    plain, with_lines = _loaders()
     try:
         aliases = 0
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=plain):
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     raise UserError(f"more than {MAX_ALIASES} YAML aliases (alias expansion refused)",
                                     path, _line(event.start_mark))
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=plain)
         if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
             raise UserError(f"YAML expands to more than {MAX_EXPANDED_NODES} nodes through aliases", path,
                             _line(node.start_mark))
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml.load(text, Loader=with_lines)
     except yaml.MarkedYAMLError as e:
         raise UserError(f"invalid YAML: {e.problem or e.context}", path,
                         _line(e.problem_mark or e.context_mark)) from None
