@@ -249,10 +249,15 @@ def _continues_paragraph(prev: str, line: str) -> bool:
     if not line or line.isspace():
         return False
     c = line.lstrip(" \t")[0]
-    if _item(line, c) or _block_start(line, c):
+    if _item(line, c) or _block_start(line, c) or c in STATUS_LEAD:
         return False
     # a hard break or a `**Field:**` line starts a new statement
     return not (prev.endswith(("  ", "\\")) or FIELD_LINE.match(line))
+
+
+# a line that opens with a status mark is a statement of its own, as a list item is
+# ('✅ Site live on Vercel' / '✅ Admin panel fully functional', without list markers)
+STATUS_LEAD = frozenset("✅❌⚠🔴🟠🟡🟢☑✔✓✗✘⏳🚫⛔")
 
 
 def _block_start(line: str, c: str) -> bool:

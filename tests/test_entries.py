@@ -16,6 +16,9 @@ def kinds(path, text):
     # paragraphs, split at hard breaks and **Field:** lines
     ("one line\nsame para\n\nnext para\n", [("paragraph", 1, 2), ("paragraph", 4, 4)]),
     ("**Status:** Not installed  \n**Priority:** HIGH\n", [("paragraph", 1, 1), ("paragraph", 2, 2)]),
+    # ... and at a line that opens with a status mark, as a list item would
+    ("✅ Site live\n✅ Admin panel working\n⚠️ export slow\n  since Monday\n",
+     [("paragraph", 1, 1), ("paragraph", 2, 2), ("paragraph", 3, 4)]),
     # headings (ATX and setext) and table rows (separator skipped)
     ("# Title\ntext\n", [("heading", 1, 1), ("paragraph", 2, 2)]),
     ("Title\n=====\n", [("heading", 1, 2)]),
