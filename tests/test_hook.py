@@ -55,6 +55,19 @@ def test_a_clean_file_passes_without_importing_spacy(tmp_path: Path) -> None:
     assert p.stdout.split() == ["0", "False", "False"], p.stderr
 
 
+def test_a_clean_file_with_the_packs_cached_needs_no_yaml(tmp_path: Path) -> None:
+    """With the compiled packs in the cache, a clean note is checked without PyYAML (no
+    pack, ledger or config is read as YAML)."""
+    (tmp_path / "2026-02-15.md").write_text("# 2026-02-15\n\n- 08:00 coffee\n")
+    code = "import sys; from brokenlang.cli import run; rc = run(sys.argv[1:]); print(rc, 'yaml' in sys.modules)"
+    env = {"BROKENLANG_CACHE_DIR": str(tmp_path / "cache")}
+    first = hook(tmp_path, "2026-02-15.md", code=code, env=env)   # the packs read and compiled, then cached
+    (tmp_path / "2026-02-15.md").write_text("# 2026-02-15\n\n- 08:00 coffee\n- 09:00 walk\n")
+    again = hook(tmp_path, "2026-02-15.md", code=code, env=env)
+    assert first.stdout.split() == ["0", "True"], first.stderr
+    assert again.stdout.split() == ["0", "False"], again.stderr
+
+
 def test_a_clean_line_added_to_a_note_with_failures_passes_without_importing_spacy(tmp_path: Path) -> None:
     """The note's failures were answered by spaCy in the commit before (the cache keeps the
     answers per file): the new line alone is looked at, and it has no failure language."""
