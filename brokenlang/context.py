@@ -445,8 +445,9 @@ def _status_line(text: str, hit: Hit) -> bool:
     return m is not None and hit.end > m.end() and not DONT_LABEL.search(m.group(1))
 
 
-# a red mark, then a label of up to 40 characters and a colon
-STATUS_MARK = re.compile(r"[\s>*+•\d.)-]*(?:❌|🔴|✗|✘|🚨|🛑|⛔)\uFE0F?\s*[*_]*([^:\n*_]{1,40}?)[*_]*:\s*")
+# a red mark (as red_marked finds it), then a label of up to 40 characters and a colon
+_RED_LEAD = r"[\s>*+•\d.)-]*(?:❌|🔴|✗|✘|🚨|🛑|⛔)"
+STATUS_MARK = re.compile(_RED_LEAD + r"\uFE0F?\s*[*_]*([^:\n*_]{1,40}?)[*_]*:\s*")
 DONT_LABEL = re.compile(r"\b(?:don'?t|do not|never|avoid|wrong|bad|anti-?patterns?|mistakes?|no|not|incorrect|instead"
                         r"|forbidden|banned)\b", re.I)
 
@@ -998,7 +999,7 @@ def red_marked(entry: Entry) -> bool:
     return RED_MARK.match(entry.masked) is not None
 
 
-RED_MARK = re.compile(r"[\s>*+•\d.)-]*(?:❌|🔴|✗|✘|🚨|🛑|⛔)")
+RED_MARK = re.compile(_RED_LEAD)
 
 
 def still_open(entry: Entry) -> bool:

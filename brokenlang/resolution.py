@@ -420,15 +420,18 @@ def _by_heading_only(shared: frozenset[str], f: Statement, r: Statement) -> bool
     elsewhere; under the failure's own heading ('### DEV-3: Migration collisions'),
     '**Status:** Fixed in #12' closes it, and so does an item under a heading that names
     the thing with more words ('### Two-Way Pipeline Sync Built')."""
-    return len(shared) < 2 and shared.isdisjoint(r.own) and (r.path != f.path or r.section != f.section)
+    return len(shared) < 2 and shared.isdisjoint(r.own) and not _same_section(f, r)
 
 
 def _two_apart(shared: frozenset[str], f: Statement, r: Statement) -> bool:
     """Two shared words, not counting those of a heading both sit under: the items of one
     section share it and say nothing of each other ('PostgreSQL: auth still failing' and
     'gog auth: healthy' under '## Infrastructure')."""
-    return len(shared) >= 2 and (len(shared - (f.context & r.context)) >= 2
-                                 or r.path != f.path or r.section != f.section)
+    return len(shared) >= 2 and (len(shared - (f.context & r.context)) >= 2 or not _same_section(f, r))
+
+
+def _same_section(f: Statement, r: Statement) -> bool:
+    return r.path == f.path and r.section == f.section
 
 
 def _named(shared: frozenset[str], f: Statement, r: Statement) -> bool:
