@@ -12,12 +12,16 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from . import config as config_mod
 from .errors import UserError
 from .models import FAIL_LEVELS, Finding, SourceFile
+
+if TYPE_CHECKING:
+    from .engine import FastMatcher
 
 FAIL_ON = ("stale", "recurred", "open", "never")
 QUIET_WAIT_MAX = 10.0    # --fix waits at most this long for a just-written file to settle
@@ -48,15 +52,20 @@ def run_hook(files: Sequence[str], config_path: str | None, ledger_path: str | N
     cfg = config_mod.load(config_path, cwd)
     level = fail_on or cfg.fail_on
     wanted = _memory_files(files, cfg, cwd)
-    if not wanted or (engine == "fast" and not _may_fail(wanted, cfg)):
+    if not wanted:
         return 0
+    matcher = None
+    if engine == "fast":
+        matcher = _may_fail(wanted, cfg)
+        if matcher is None:
+            return 0
     from . import report as rep
     from .run import ScanOptions, scan
 
     # The context is the whole memory folder (the config's paths), so that resolution text
     # in other files counts; only the given files' findings are reported.
     folder = [p for p in cfg.paths if os.path.lexists(os.path.join(cwd, p))] or wanted
-    r = scan(folder, ScanOptions(config=config_path, ledger=ledger_path, engine=engine))
+    r = scan(folder, ScanOptions(config=config_path, ledger=ledger_path, engine=engine, matcher=matcher))
     shown = {sf.path for sf in r.files if sf.abspath in wanted}
     findings = [f for f in r.findings if f.path in shown]
     if do_fix:
@@ -96,9 +105,10 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _may_fail(paths: Sequence[str], cfg: config_mod.Config) -> bool:
-    """True when an entry of a file has a rule that can match it (engine.py's prefilter:
-    exact, no spaCy needed to tell; incremental.may_match). A file with no hit has no finding."""
+def _may_fail(paths: Sequence[str], cfg: config_mod.Config) -> FastMatcher | None:
+    """The engine when an entry of a file has a rule that can match it (engine.py's
+    prefilter: exact, no spaCy needed to tell; incremental.may_match), else None: a file
+    with no hit has no finding. The scan then takes the same engine."""
     from . import cache as cache_mod
     from . import files as files_mod
     from . import incremental, run
@@ -109,8 +119,8 @@ def _may_fail(paths: Sequence[str], cfg: config_mod.Config) -> bool:
     for p in paths:
         got = files_mod.read_source(p, cwd=cwd, max_bytes=cfg.max_file_bytes)
         if not isinstance(got, SourceFile) or incremental.may_match(matcher, got, store):
-            return True   # a file that cannot be read: let the scan report it
-    return False
+            return matcher   # a file that cannot be read: let the scan report it
+    return None
 
 
 def _print(findings: Sequence[Finding], color: bool) -> None:

@@ -588,6 +588,7 @@ class FastMatcher:
     def __init__(self, rules: Sequence[Rule], plan: Plan | None = None, key: str = "",
                  validated: bool = False, on_validated: Any = None) -> None:
         self.key = key           # content hash of the packs (cache.packs_key), "" if unknown
+        self.cache_folder: str | None = None   # where `load` caches it (None: nowhere)
         self.validated = validated            # spaCy has accepted every pattern (this key, before)
         self._on_validated = on_validated     # called once spaCy has
         self.rules = {r.id: r for r in rules}
@@ -728,15 +729,19 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
     return Plan(atoms, units, traits if len(traits) == len(atoms) else atom_traits(atoms))
 
 
-def load(pack_files: Sequence[str], store: Any = None) -> FastMatcher:
+def load(pack_files: Sequence[str], store: Any = None, reuse: Any = None) -> FastMatcher:
     """The engine for these pack files: rules and plan from the cache when the packs (and
     brokenlang) are unchanged, else loaded and derived (spaCy-free) and cached. spaCy
-    validates the patterns the first time it is loaded for them (FastMatcher.spacy)."""
+    validates the patterns the first time it is loaded for them (FastMatcher.spacy).
+    `reuse`: an engine loaded before in this process, taken when it is for the same
+    packs and cache folder (the hook's check, then its scan)."""
     from . import cache as cache_mod
     from . import patterns
 
     store = store if store is not None else cache_mod.NO_CACHE
     key = cache_mod.packs_key(pack_files)
+    if isinstance(reuse, FastMatcher) and reuse.key == key and reuse.cache_folder == store.folder:
+        return reuse
     got = store.get("engine", key)
     rules: list[Rule] | None = None
     plan: Plan | None = None
@@ -761,4 +766,6 @@ def load(pack_files: Sequence[str], store: Any = None) -> FastMatcher:
 
     if not isinstance(got, dict) or "plan" not in got:
         remember(False)
-    return FastMatcher(rules, plan, key, validated, lambda: remember(True))
+    matcher = FastMatcher(rules, plan, key, validated, lambda: remember(True))
+    matcher.cache_folder = store.folder
+    return matcher

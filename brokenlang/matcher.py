@@ -36,7 +36,7 @@ class SpacyMatcher:
 
         self.rules = {r.id: r for r in rules}
         self._order = {r.id: i for i, r in enumerate(rules)}
-        self.nlp = spacy.blank("en")
+        self.nlp: Any = spacy.blank("en")
         self._token_cls = Token
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
@@ -75,14 +75,25 @@ class SpacyMatcher:
         return select_spans(self.match_all(text), self._order)
 
     def match_all(self, text: str) -> list[tuple[str, int, int]]:
-        """Every (rule, start, end) the matchers find, overlaps included."""
+        """Every (rule, start, end) the matchers find, overlaps included. A very long entry
+        is matched in overlapping windows, as UnitMatcher matches it (spaCy refuses a text
+        over `nlp.max_length`)."""
         view = seen(text)
-        doc = self.nlp.make_doc(view.text)
+        if len(view.text) <= WINDOW:
+            return view.back(self._match_text(view.text))
+        found: set[tuple[str, int, int]] = set()
+        for start, end in windows(view.text):
+            found.update((r, s + start, e + start)
+                         for r, s, e in self._match_text(plain(view.text[start:end])))
+        return view.back(sorted(found, key=lambda x: (x[1], x[2], x[0])))
+
+    def _match_text(self, text: str) -> list[tuple[str, int, int]]:
+        doc = self.nlp.make_doc(text)
         spans: list[tuple[str, int, int]] = []
         for key, s, e in list(self.matcher(doc)) + list(self.phrases(doc)):
             rid = self.nlp.vocab.strings[key]
             spans.append((rid, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
-        return view.back(spans)
+        return spans
 
 
 class UnitMatcher(SpacyMatcher):
@@ -100,13 +111,12 @@ class UnitMatcher(SpacyMatcher):
     unit, and the same hits, since each pattern is still matched on its own."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        import spacy
         from spacy.attrs import IDS, LOWER
         from spacy.tokens import Token
 
         self.rules = {r.id: r for r in rules}
         self._order = {r.id: i for i, r in enumerate(rules)}
-        self.nlp = spacy.blank("en")
+        self.nlp = BlankEnglish()
         self._token_cls = Token
         self._specs: list[tuple[Rule, bool, Any]] = []   # (rule, is a phrase, pattern or phrase)
         for rule in rules:
@@ -272,6 +282,30 @@ class UnitMatcher(SpacyMatcher):
             for key, s, e in matcher(doc):
                 spans.append((self.nlp.vocab.strings[key], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
         return spans
+
+
+class BlankEnglish:
+    """What the matchers use of `spacy.blank("en")`, its vocab and tokenizer, made by the
+    functions spacy.blank calls for them, without its config machinery (that saves ~25 ms
+    of each start that needs spaCy: the hook with failure language).
+    `Language.__init__` makes the vocab with `create_vocab(lang, Defaults)` and the
+    tokenizer with the registered `create_tokenizer()` factory, which reads the language's
+    Defaults and this vocab; a blank pipeline has nothing else (its empty vectors are
+    not matched on). test_engine compares them with spacy.blank("en")'s."""
+
+    def __init__(self) -> None:
+        from spacy.lang.en import English
+        from spacy.language import create_tokenizer
+        from spacy.vocab import create_vocab
+
+        self.Defaults = English.Defaults
+        self.vocab: Any = create_vocab("en", self.Defaults)
+        factory: Any = create_tokenizer()
+        self.tokenizer: Any = factory(self)
+
+    def make_doc(self, text: str) -> Any:
+        """`Language.make_doc` (the callers keep texts under its length limit: `windows`)."""
+        return self.tokenizer(text)
 
 
 FIRST_USER_FLAG = 19     # spaCy's flag bits FLAG19..FLAG63 are free for user flags

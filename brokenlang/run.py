@@ -33,6 +33,7 @@ class ScanOptions(NamedTuple):
     engine: str = "fast"             # --engine: fast (default) or spacy (the reference)
     jobs: int | None = None          # --jobs: worker processes for large scans (default: the CPUs)
     cache: bool = True               # --no-cache: do not read or write .brokenlang/cache/
+    matcher: Any = None              # one load_matcher gave before, taken when for the same packs (the hook's)
 
 
 class Progress(Protocol):
@@ -68,9 +69,10 @@ def pack_files(cfg: config_mod.Config, extra: Sequence[str] = ()) -> list[str]:
 
 
 def load_matcher(cfg: config_mod.Config, extra: Sequence[str] = (), engine: str = "fast",
-                 cache: bool = True) -> Any:
+                 cache: bool = True, reuse: Any = None) -> Any:
     """The matcher: `fast` (engine.py: spaCy's hits, spaCy run only where they can be) or
-    `spacy` (the reference: spaCy's matchers on every entry)."""
+    `spacy` (the reference: spaCy's matchers on every entry). `reuse`: a fast one loaded
+    before, taken when it is for the same packs and cache (engine.load)."""
     files = pack_files(cfg, extra)
     if engine == "spacy":
         from . import patterns
@@ -80,7 +82,7 @@ def load_matcher(cfg: config_mod.Config, extra: Sequence[str] = (), engine: str 
     from . import cache as cache_mod
     from . import engine as engine_mod
 
-    return engine_mod.load(files, cache_mod.for_project(cfg.root, cache))
+    return engine_mod.load(files, cache_mod.for_project(cfg.root, cache), reuse)
 
 
 def find_ledger(opt: str | None, cfg: config_mod.Config, cwd: str, targets: Sequence[str] = ()) -> str | None:
@@ -191,7 +193,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     ledger = ledger_mod.load(ledger_path) if ledger_path else ledger_mod.EMPTY
     if progress:
         progress.stage("loading patterns")
-    matcher = load_matcher(cfg, options.packs, options.engine, options.cache)
+    matcher = load_matcher(cfg, options.packs, options.engine, options.cache, options.matcher)
     use_git = bool(cfg.git_dates if options.git_dates is None else options.git_dates)
     # Each file's own analysis is computed once per distinct bytes (the cache) and spread
     # over processes for large scans; a run over exactly the inputs of an earlier one

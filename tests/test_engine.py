@@ -365,6 +365,37 @@ def test_tokenizing_gives_spacys_doc(monkeypatch: pytest.MonkeyPatch, cached_wor
     assert 50 <= words < 50 + 15 if cached_words == 50 else words > 50
 
 
+def test_blank_english_is_spacy_blank() -> None:
+    """matcher.BlankEnglish (the default engine's pipeline) has the tokenizer and the
+    lexeme attributes of spacy.blank("en") (the reference's)."""
+    import spacy
+
+    from brokenlang.matcher import BlankEnglish
+
+    ours, theirs = BlankEnglish(), spacy.blank("en")
+    assert ours.tokenizer.to_bytes() == theirs.tokenizer.to_bytes()
+    assert sorted(ours.vocab.lex_attr_getters) == sorted(theirs.vocab.lex_attr_getters)
+
+    def lexemes(nlp: Any) -> list[tuple[object, ...]]:
+        return [(t.text, t.lower_, t.norm_, t.shape_, t.prefix_, t.suffix_, t.is_stop, t.like_num, t.like_url,
+                 t.is_alpha, t.is_punct, t.lang_) for text in _texts(500, 11) for t in nlp.make_doc(text)]
+
+    assert lexemes(ours) == lexemes(theirs)
+
+
+def test_a_text_longer_than_spacy_takes(fast: engine.FastMatcher, reference: SpacyMatcher) -> None:
+    """spaCy refuses a text over 1,000,000 characters: both engines match a longer entry
+    in overlapping windows, with the same hits, the one across a window's end included."""
+    from brokenlang.matcher import WINDOW
+
+    filler = "the nightly job ran "
+    text = "deployment failed. " + filler * (WINDOW // len(filler) - 1) + "the build is broken " \
+        + filler * (1_050_000 // len(filler)) + "HTTP 500 on login"
+    got = hits(reference, text)
+    assert got == hits(fast, text)
+    assert {text[s:e].lower() for _, s, e in got} >= {"deployment failed", "build is broken", "http 500"}
+
+
 # -- whole scans ---------------------------------------------------------------------------
 
 @pytest.fixture

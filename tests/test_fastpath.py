@@ -72,6 +72,20 @@ def test_the_engine_is_derived_once_per_pack_content(tmp_path: Path) -> None:
     assert cache.packs_key([str(pack)]) != before
 
 
+def test_an_engine_is_reused_only_for_the_same_packs_and_cache(tmp_path: Path) -> None:
+    store = cache.Cache(str(tmp_path / "c"))
+    files = patterns.pack_files([patterns.builtin_dir()])
+    first = engine.load(files, store)
+    assert engine.load(files, cache.Cache(str(tmp_path / "c")), reuse=first) is first
+    assert engine.load(files, cache.Cache(str(tmp_path / "other")), reuse=first) is not first
+    assert engine.load(files, cache.NO_CACHE, reuse=first) is not first
+    pack = tmp_path / "x.yaml"
+    pack.write_text("pack: x\nrules:\n  - id: x.boom\n    message: boom\n    phrases: [kaboom]\n"
+                    "    examples: {match: [kaboom]}\n")
+    other = engine.load([str(pack)], store, reuse=first)
+    assert other is not first and list(other.rules) == ["x.boom"]
+
+
 def test_unchanged_files_are_not_analysed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKENLANG_CACHE_DIR", str(tmp_path / "cache"))
     root = workspace(tmp_path / "ws")

@@ -88,6 +88,19 @@ def test_a_clean_line_added_to_a_note_with_failures_passes_without_importing_spa
     assert "[stale]" in after.stdout and "keeps timing out" in after.stdout
 
 
+def test_the_hook_compiles_the_packs_once(tmp_path: Path) -> None:
+    """The check that a file may fail and the scan after it share one engine: its plan is
+    read and its RE2 sets compiled once."""
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "2026-02-10.md").write_text(FAILING)
+    (tmp_path / "memory" / "2026-02-14.md").write_text(FIXED)
+    code = ("import sys; from brokenlang import engine; made = []; init = engine.Prefilter.__init__; "
+            "engine.Prefilter.__init__ = lambda self, plan: (made.append(1), init(self, plan))[1]; "
+            "from brokenlang.cli import run; rc = run(sys.argv[1:]); print(rc, len(made))")
+    p = hook(tmp_path, "memory/2026-02-10.md", code=code, env={"BROKENLANG_CACHE_DIR": str(tmp_path / "cache")})
+    assert p.stdout.splitlines()[-1] == "1 1", p.stderr
+
+
 def test_files_are_judged_in_the_context_of_the_whole_memory_folder(tmp_path: Path) -> None:
     (tmp_path / "memory").mkdir()
     (tmp_path / "memory" / "2026-02-10.md").write_text(FAILING)
