@@ -149,12 +149,14 @@ class LedgerMatcher:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self._phrases: list[tuple[Issue, str, list[str]]] = []
+        self._verdicts: list[frozenset[str]] = []   # each phrase's words for how it failed
         self._by_word: dict[str, list[int]] = {}
         for issue in ledger.issues:
             for phrase in issue.match:
                 ws = sorted(set(subject.words(phrase)))
                 idx = len(self._phrases)
                 self._phrases.append((issue, phrase.lower(), ws))
+                self._verdicts.append(subject.verdict_words(phrase))
                 for w in ws:
                     self._by_word.setdefault(w, []).append(idx)
         self._words = frozenset(self._by_word)
@@ -177,6 +179,7 @@ class LedgerMatcher:
         cands = {i for w in named for i in self._by_word[w]}
         best: tuple[Issue, float] | None = None
         norm_text: str | None = None
+        told: frozenset[str] | None = None   # the entry's words for how it failed
         for idx in sorted(cands):
             issue, _, ws = self._phrases[idx]
             if not ws or not self._in_scope(idx, issue, path):
@@ -186,6 +189,13 @@ class LedgerMatcher:
             # the entry itself must name part of it, unless it names nothing ('Status: Not installed')
             if coverage < self.THRESHOLD or (own and not any(w in own for w in covered)):
                 continue
+            # one subject word ('8 jobs with timeout errors': 'jobs') names no problem by itself:
+            # the entry must also say how it failed the way the phrase does
+            if len(ws) == 1 and self._verdicts[idx]:
+                if told is None:
+                    told = subject.verdict_words(text)
+                if not any(_same_verdict(a, b) for a in self._verdicts[idx] for b in told):
+                    continue
             if norm_text is None:
                 norm_text = utils.default_process(text)
             chars = fuzz.partial_token_set_ratio(self._processed[idx], norm_text) / 100.0
@@ -199,6 +209,12 @@ class LedgerMatcher:
         if got is None:
             got = self._scope[(idx, path)] = path_in_scope(issue, path)
         return got
+
+
+def _same_verdict(a: str, b: str) -> bool:
+    """'failure' and 'failed', 'errors' and 'error': one word, or forms of one (a shared
+    beginning of four letters or more)."""
+    return a == b or (len(a) >= 4 <= len(b) and a[:4] == b[:4])
 
 
 def _fuzzy_in(word: str, have: set[str]) -> bool:

@@ -57,6 +57,11 @@ def stem(w: str) -> str:
     return w[:-1] if len(w) > 4 and w.endswith("e") else w
 
 
+def verdict_words(text: str) -> frozenset[str]:
+    """The words of `text` that say that something failed or got fixed (VERDICT)."""
+    return frozenset(w for w in WORD.findall(text.lower()) if w in VERDICT)
+
+
 def words(text: str) -> list[str]:
     """Subject words in order (lowercased, stemmed; identifiers kept whole)."""
     return list(_text_words(text))

@@ -17,6 +17,14 @@ issues:
     match: [Julia NOT INSTALLED, Julia status not installed]
     resolved: 2026-03-09T15:13:09Z
     paths: ["TOOLS.md"]
+  - id: cron-timeouts
+    title: Cron jobs time out
+    match: [8 jobs with timeout errors]
+    resolved: 2026-03-01
+  - id: deploy-failure
+    title: Deployments fail
+    match: [deployment failure]
+    resolved: 2026-03-01
 """
 
 
@@ -35,6 +43,12 @@ def matcher():
     ("**Status:** Not installed", "Julia (MISSING)", "TOOLS.md", "julia"),
     ("- Julia NOT INSTALLED", "", "memory/other.md", None),   # outside the issue's paths
     ("- Python NOT INSTALLED", "", "TOOLS.md", None),
+    # a phrase of one subject word: the entry must say how it failed in the phrase's words too
+    ("- 8 cron jobs failed with timeout errors", "", "memory/2026-02-26.md", "cron-timeouts"),
+    ("- **Impact:** Cannot modify cron jobs via CLI", "", "memory/2026-02-26.md", None),
+    ("### Deployment Status - CRITICAL FAILURE", "", "SESSION.md", "deploy-failure"),
+    ("- Multiple deployment attempts failed", "", "SESSION.md", "deploy-failure"),
+    ("- Deployment blocked on review", "", "SESSION.md", None),
 ])
 def test_match_is_precise(matcher, text, context, path, expected):
     got = matcher.match(text, context, path)
@@ -43,7 +57,7 @@ def test_match_is_precise(matcher, text, context, path, expected):
 
 def test_parse_fields():
     lg = parse(LEDGER, "ledger.yaml")
-    a, b = lg.issues
+    a, b = lg.issues[:2]
     assert a.resolved.isoformat() == "2026-02-16T23:59:59.999999+00:00"   # date-only = end of day
     assert b.resolved.isoformat() == "2026-03-09T15:13:09+00:00"
     assert a.now == "Cloud Run deploys succeed." and a.line == 3
