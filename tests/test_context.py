@@ -5,6 +5,7 @@ import pytest
 from brokenlang.context import (
     LEAD_FIXED,
     LEAD_OPEN,
+    LEAD_PLAN,
     LEAD_RULE,
     classify,
     is_resolution_statement,
@@ -420,7 +421,9 @@ def test_resolution_statements(text, expected):
     ("**Remaining questions:**", LEAD_OPEN),
     ("Still open:", LEAD_OPEN),
     ("**Blockers:**", LEAD_OPEN),
-    ("Next steps:", LEAD_OPEN),
+    ("Next steps:", LEAD_PLAN),
+    ("**TODO:**", LEAD_PLAN),
+    ("**Follow-ups:**", LEAD_PLAN),
     ("**Fixed today:**", LEAD_FIXED),
     ("**Bugs caught + fixed in production:**", LEAD_FIXED),
     ("**Critical (fixed):**", LEAD_FIXED),

@@ -288,6 +288,15 @@ CASES = [
                      "## Session 3 - (2026-01-19)\n- calendar sync works again after the token refresh\n\n"
                      "## Session 2 - (2026-01-18)\n" + FILLER + "\n## Session 1 - (2026-01-17)\n- set up the repo\n"},
      "progress.md", 4, "open"),
+    ("a step of a plan reports nothing: 'Next steps: - Deploy the image with working drivers'",
+     {"memory/2026-03-05.md": "# 2026-03-05\n\n## GPU node\n- nvidia drivers fail to load on the GPU node image\n\n"
+                              "**Next steps:**\n- Rebuild the GPU node image with working nvidia drivers\n"
+                              "- Deploy the fixed image\n"},
+     "memory/2026-03-05.md", 4, "open"),
+    ("... and the same lines told as done do",
+     {"memory/2026-03-05.md": "# 2026-03-05\n\n## GPU node\n- nvidia drivers fail to load on the GPU node image\n\n"
+                              "**Done:**\n- Rebuilt the GPU node image, nvidia drivers load fine now\n"},
+     "memory/2026-03-05.md", 4, "stale"),
     ("a to-do to fix a thing is closed by the fix told later",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},
