@@ -244,6 +244,11 @@ def _struck(text: str, hit: Hit) -> bool:
     return "~~" in text and any(m.start() <= hit.start and hit.end <= m.end() for m in STRIKE.finditer(text))
 
 
+# a field that says there is no fix: '**Fix/workaround:** None yet; previously tried a restart'
+NO_FIX_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:fix|fixes|solution|remedy|resolution|workaround)(?:/\w+)?[*_\s]*:[*_\s]*"
+                          r"(?:none|nothing|n/?a|tbd|unknown|not yet|no fix|no solution)\b", re.I)
+
+
 class Context(NamedTuple):
     status: str          # asserted | resolved | ignored
     reason: str | None   # for ignored: negated | zero count | conditional | rule | quoted | topic heading ...
@@ -262,7 +267,7 @@ def classify(entry: Entry, hit: Hit, under_lead_in: bool = False, in_rule_sectio
     found = _triggers(text, hit)
     if DONE_BOX.match(entry.text) and "zero" not in found and "negated" not in found:
         return Context(RESOLVED, None)  # a ticked task, unless the hit is a count of none ('0 parse errors')
-    if "resolved" in found:
+    if "resolved" in found and not NO_FIX_FIELD.match(text):
         return Context(RESOLVED, None)
     if entry.kind == "heading" and FIX_LABEL.search(text, 0, hit.start) and not PSEUDO.search(text):
         return Context(RESOLVED, None)  # '## CRITICAL FIX: Duplicate Completion Alerts (Done Bug)'

@@ -386,7 +386,7 @@ def _solution_field(text: str) -> bool:
     nxt = text.lstrip(SOLUTION_LEAD)[:1]
     if nxt.isascii() and nxt.lower() not in SOLUTION_INITIALS:
         return False
-    return SOLUTION_FIELD.match(text) is not None
+    return SOLUTION_FIELD.match(text) is not None and context.NO_FIX_FIELD.match(text) is None
 
 
 SOLUTION_LEAD = " \t\n\v\f\r\x1c\x1d\x1e\x1f>*_-+0123456789.)"   # ASCII of the lead-in class

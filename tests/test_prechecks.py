@@ -150,7 +150,8 @@ def test_doing_cue_words_by_re2_are_the_regex(text):
 @HYPO
 @given(texts)
 def test_solution_field_precheck(text):
-    assert findings._solution_field(text) == bool(findings.SOLUTION_FIELD.match(text))
+    assert findings._solution_field(text) == bool(findings.SOLUTION_FIELD.match(text)
+                                                  and not context.NO_FIX_FIELD.match(text))
 
 
 @HYPO
@@ -169,9 +170,11 @@ def test_line_count_without_the_regex(text, pos):
 @pytest.mark.parametrize(("text", "ok"), [
     ("Solution: restart", True), ("  **Fix**: x", True), ("1. remedy : y", True), ("Fixed: z", False),
     ("Workaround: y", False), ("**Fix/workaround:** y", False),
-    ("Note: fix later", False), ("ſolution: z", True), ("\u3000Fix: x", True), ("fix it", False)])
+    ("Note: fix later", False), ("ſolution: z", True), ("\u3000Fix: x", True), ("fix it", False),
+    ("- **Fix:** None yet", False), ("Solution: N/A", False), ("Solution: nonetheless a restart", True)])
 def test_solution_field_table(text, ok):
-    assert findings._solution_field(text) is ok is bool(findings.SOLUTION_FIELD.match(text))
+    assert findings._solution_field(text) is ok is bool(findings.SOLUTION_FIELD.match(text)
+                                                        and not context.NO_FIX_FIELD.match(text))
 
 
 @pytest.mark.parametrize(("text", "hms"), [

@@ -297,6 +297,21 @@ CASES = [
      {"memory/2026-03-05.md": "# 2026-03-05\n\n## GPU node\n- nvidia drivers fail to load on the GPU node image\n\n"
                               "**Done:**\n- Rebuilt the GPU node image, nvidia drivers load fine now\n"},
      "memory/2026-03-05.md", 4, "stale"),
+    ("an incident whose fix field says there is none stays open",
+     {".learnings/ERRORS.md": "# Errors\n\n## 2026-02-09 — exec tool spawn EBADF blocks git status\n"
+                              "- **What happened:** `exec` failed with `spawn EBADF` on `git status`\n"
+                              "- **Fix/workaround:** None yet; previously suggested a retry or a hard restart\n"},
+     ".learnings/ERRORS.md", 3, "open"),
+    ("... as with a solution field of none",
+     {".learnings/ERRORS.md": "# Errors\n\n## 2026-02-09 — exec tool spawn EBADF blocks git status\n"
+                              "- **What happened:** `exec` failed with `spawn EBADF` on `git status`\n"
+                              "- **Solution:** N/A; previously tried a hard restart\n"},
+     ".learnings/ERRORS.md", 3, "open"),
+    ("... and one that tells the fix closes it",
+     {".learnings/ERRORS.md": "# Errors\n\n## 2026-02-09 — exec tool spawn EBADF blocks git status\n"
+                              "- **What happened:** `exec` failed with `spawn EBADF` on `git status`\n"
+                              "- **Fix/workaround:** ran it with a PTY; previously a hard restart\n"},
+     ".learnings/ERRORS.md", 3, "stale"),
     ("a to-do to fix a thing is closed by the fix told later",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},
