@@ -848,7 +848,7 @@ def strong_resolution(entry: Entry) -> bool:
 _STRONG_CUE_SET = pattern_set([STRONG_CUE_TWIN.pattern], b"fixed")
 
 
-LEAD_RULE, LEAD_OPEN, LEAD_PLAN, LEAD_FIXED = "rule", "open", "plan", "fixed"
+LEAD_RULE, LEAD_OPEN, LEAD_NO_FIX, LEAD_FIXED = "rule", "open", "no fix", "fixed"
 # a label of these words alone ('**Before:**', 'When:') introduces no rule: 'Before deploying:' does
 BARE_LEAD = frozenset({"before", "after", "when", "whenever", "if", "in case"})
 # a label of what is not done yet: 'Remaining questions:', 'Still open:', 'Blockers:', 'Next steps:'
@@ -856,8 +856,10 @@ OPEN_LEAD = re.compile(r"\b(?:remaining|outstanding|pending|unresolved|unfixed|s
                        r"|blockers?|questions?|known (?:issues?|problems?|bugs?)|follow-?ups?"
                        r"|not (?:yet )?(?:fixed|resolved|done|working))\b", re.I)
 OPEN_LEAD_LONGEST = 40
-# ... of what is to be done: 'Next steps:', 'TODO:', 'Action items:' (a step is no report)
-PLAN_LEAD = re.compile(r"\b(?:todo|to-?do|next|plan|planned|action items?|follow-?ups?)\b", re.I)
+# ... of what is to be done ('Next steps:', 'TODO:') or was worked around ('**Workaround:**'):
+# the items after it report no fix
+NO_FIX_LEAD = re.compile(r"\b(?:todo|to-?do|next|plan|planned|action items?|follow-?ups?|workarounds?|stopgaps?)\b",
+                         re.I)
 # a label of what was fixed: 'Bugs fixed:', '**Build issue resolved:**', '**Critical (fixed):**'
 FIXED_LEAD = re.compile(r"\b(?:fixed|resolved|solved|repaired|patched|squashed)\b", re.I)
 
@@ -865,8 +867,9 @@ FIXED_LEAD = re.compile(r"\b(?:fixed|resolved|solved|repaired|patched|squashed)\
 def lead_in(entry: Entry) -> str:
     """What a lead-in line says of the items after it: LEAD_RULE ('**Never do without
     confirmation:**', 'Action if issue:' govern them), LEAD_OPEN ('**Remaining questions:**':
-    they are not part of a fix the heading reports), LEAD_PLAN (open too: '**Next steps:**',
-    steps to take, whose cue words report nothing: 'Deploy the fixed build'), LEAD_FIXED ('**Bugs fixed:**': the
+    they are not part of a fix the heading reports), LEAD_NO_FIX (open too: steps to take,
+    '**Next steps:**', or a workaround, '**Workaround:**', whose cue words report no fix:
+    'Deploy the fixed build', 'Host metrics working'), LEAD_FIXED ('**Bugs fixed:**': the
     failures they name are the fixed ones) or ''."""
     t = _stripped_full(entry.masked)
     if not t.endswith(":"):
@@ -876,8 +879,8 @@ def lead_in(entry: Entry) -> str:
         return ""
     if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)):
         return LEAD_RULE
-    if len(label) <= OPEN_LEAD_LONGEST and OPEN_LEAD.search(label):
-        return LEAD_PLAN if PLAN_LEAD.search(label) else LEAD_OPEN
+    if len(label) <= OPEN_LEAD_LONGEST and (OPEN_LEAD.search(label) or NO_FIX_LEAD.search(label)):
+        return LEAD_NO_FIX if NO_FIX_LEAD.search(label) else LEAD_OPEN
     return LEAD_FIXED if FIXED_LEAD.search(label) and not PSEUDO.search(label) and "?" not in label else ""
 
 

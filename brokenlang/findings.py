@@ -111,8 +111,8 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
                 scope.lead(context.lead_in(e))
             continue
         # no hit (most entries): _statements' and heading_done's questions, each asked once
-        # a step of a plan ('**Next steps:**' - Deploy the fixed build) reports nothing
-        cue = False if scope.lead_plan and kind == "item" else \
+        # a step of a plan ('**Next steps:**' - Deploy the fixed build) or a workaround reports no fix
+        cue = False if scope.lead_no_fix and kind == "item" else \
             statement_cue(masked) if heading or not scope.resolves else None
         if _solution_field(masked) or cue is not False:
             _statements(f, e, d, at, [], scope, statements, own, cue)
@@ -205,7 +205,7 @@ class _Scope:
         self.stack: list[_Section] = []
         self.lead_rule = False   # a lead-in line made the items after it rules
         self.lead_open = False   # ... or things not done yet (see context.lead_in)
-        self.lead_plan = False   # ... steps to take, of those
+        self.lead_no_fix = False   # ... steps to take or a workaround, of those
         self.lead_fixed = False  # ... or things fixed
         self.section = ""
         self.section_line = 0
@@ -214,7 +214,7 @@ class _Scope:
     def enter(self, heading: Entry) -> None:
         while self.stack and self.stack[-1].level >= heading.heading_level:
             self.stack.pop()
-        self.lead_rule = self.lead_open = self.lead_plan = self.lead_fixed = False
+        self.lead_rule = self.lead_open = self.lead_no_fix = self.lead_fixed = False
         self.section = heading.section
         self.section_line = heading.start_line
         self._section_words = None
@@ -234,8 +234,8 @@ class _Scope:
                                    context.retro_heading(heading.section)))
 
     def lead(self, kind: str) -> None:
-        self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind in (context.LEAD_OPEN, context.LEAD_PLAN)
-        self.lead_plan = kind == context.LEAD_PLAN
+        self.lead_rule, self.lead_open = kind == context.LEAD_RULE, kind in (context.LEAD_OPEN, context.LEAD_NO_FIX)
+        self.lead_no_fix = kind == context.LEAD_NO_FIX
         self.lead_fixed = kind == context.LEAD_FIXED
 
     @property

@@ -4,8 +4,8 @@ import pytest
 
 from brokenlang.context import (
     LEAD_FIXED,
+    LEAD_NO_FIX,
     LEAD_OPEN,
-    LEAD_PLAN,
     LEAD_RULE,
     classify,
     is_resolution_statement,
@@ -421,9 +421,10 @@ def test_resolution_statements(text, expected):
     ("**Remaining questions:**", LEAD_OPEN),
     ("Still open:", LEAD_OPEN),
     ("**Blockers:**", LEAD_OPEN),
-    ("Next steps:", LEAD_PLAN),
-    ("**TODO:**", LEAD_PLAN),
-    ("**Follow-ups:**", LEAD_PLAN),
+    ("Next steps:", LEAD_NO_FIX),
+    ("**TODO:**", LEAD_NO_FIX),
+    ("**Follow-ups:**", LEAD_NO_FIX),
+    ("**Workaround:**", LEAD_NO_FIX),
     ("**Fixed today:**", LEAD_FIXED),
     ("**Bugs caught + fixed in production:**", LEAD_FIXED),
     ("**Critical (fixed):**", LEAD_FIXED),

@@ -293,6 +293,10 @@ CASES = [
                               "**Next steps:**\n- Rebuild the GPU node image with working nvidia drivers\n"
                               "- Deploy the fixed image\n"},
      "memory/2026-03-05.md", 4, "open"),
+    ("nor does a workaround: 'Workaround: - Host metrics working perfectly'",
+     {"MEMORY.md": "# Memory\n\n## cAdvisor per-container metrics\n- cAdvisor cannot query the Docker API\n\n"
+                   "**Workaround:**\n- cAdvisor dashboard of host metrics working perfectly\n"},
+     "MEMORY.md", 4, "open"),
     ("... and the same lines told as done do",
      {"memory/2026-03-05.md": "# 2026-03-05\n\n## GPU node\n- nvidia drivers fail to load on the GPU node image\n\n"
                               "**Done:**\n- Rebuilt the GPU node image, nvidia drivers load fine now\n"},
