@@ -541,8 +541,10 @@ def _triggers(text: str, hit: Hit) -> set[str]:
             if _same_clause(text, s, e, hit):
                 found.add("resolved")
         elif trig.direction in ("forward", "both") and e <= hit.start:
-            # with the marks a hit may open with ('— can't do'): they end a clause too
+            # with the marks a hit may open with ('— can't do') and its opening break ('but
+            # can't send'; 'still fails' after a comma: 'No output, still fails'): they end a clause too
             gap = text[e:hit.start] + _lead_marks(hit.text)
+            gap += _lead_break(hit.text, gap)
             ends = IF_TERMINATORS if trig.category == "conditional" and IF_CUE.fullmatch(matched) else TERMINATORS
             if _words_between(gap) <= trig.scope and not ends.search(gap) \
                     and (trig.category != "conditional" or _conditional_ok(gap, matched, hit.text)):
@@ -605,6 +607,18 @@ def _lead_marks(hit_text: str) -> str:
 
 
 CLAUSE_MARKS = frozenset("—–-:;.!?|")
+# a clause break a hit may open with (its rule takes the word in: 'but can't send')
+HIT_BREAK = re.compile(r"\W*(but|however|though|although|whereas|still|yet)\b", re.I)
+
+
+def _lead_break(hit_text: str, gap: str) -> str:
+    """The clause break the hit opens with, as a word to add to the gap before it: 'but'
+    and its kind always; 'still' and 'yet' after a comma ('No output, still fails'), not
+    right after a negation ('not yet fixed', 'isn't still failing')."""
+    m = HIT_BREAK.match(hit_text)
+    if m is None or (m.group(1).lower() in ("still", "yet") and "," not in gap):
+        return ""
+    return " " + m.group(1)
 
 
 def _trigger(category: str, direction: str) -> re.Pattern[str]:

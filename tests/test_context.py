@@ -31,8 +31,13 @@ def ctx(text, hit, path="notes.md"):
     ("- Fixed the login page but deploy still fails", "fails", "asserted"),
     ("- Manual mode asks for a URL, but process keeps timing out", "timing out", "asserted"),
     ("- When I ran the migration it crashed", "crashed", "asserted"),
+    # a hit that opens a clause of its own: no trigger before it reaches in
+    ("- **Result:** No output, still fails silently", "still fails", "asserted"),
+    ('- WhatsApp says "linked" but can\'t send messages', "but can't send", "asserted"),
     # negation
     ("- no errors today", "errors", "ignored:negated"),
+    ("- not still failing", "still failing", "ignored:negated"),
+    ("- no errors, warnings or crashes", "crashes", "ignored:negated"),
     ("- OpenClaw fell back gracefully (didn't break)", "break", "ignored:negated"),
     ("- This is a data issue, not a **system failure**", "system failure", "ignored:negated"),
     ("- ✅ No config warnings (should be clean)", "config warnings", "ignored:negated"),
