@@ -878,6 +878,9 @@ NO_FIX_LEAD = re.compile(r"\b(?:todo|to-?do|next|plan|planned|action items?|foll
 FIXED_LEAD = re.compile(r"\b(?:fixed|resolved|solved|repaired|patched|squashed)\b", re.I)
 
 
+LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
 def lead_in(entry: Entry) -> str:
     """What a lead-in line says of the items after it: LEAD_RULE ('**Never do without
     confirmation:**', 'Action if issue:' govern them), LEAD_OPEN ('**Remaining questions:**':
@@ -888,10 +891,12 @@ def lead_in(entry: Entry) -> str:
     t = _stripped_full(entry.masked)
     if not t.endswith(":"):
         return ""
+    # the lead-in is the line's last sentence: '... waiting for Wave 5 before committing. But:'
+    whole, t = t, LAST_SENTENCE.split(t)[-1]
     label = t[:-1].strip(" *_").lower()
     if label in BARE_LEAD:
         return ""
-    if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked)):
+    if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked) if t is whole else _stripped(t)):
         return LEAD_RULE
     if len(label) <= OPEN_LEAD_LONGEST and (OPEN_LEAD.search(label) or NO_FIX_LEAD.search(label)):
         return LEAD_NO_FIX if NO_FIX_LEAD.search(label) else LEAD_OPEN

@@ -440,6 +440,10 @@ def test_resolution_statements(text, expected):
     ("Fixed or not?:", ""),
     ("**Fixed when the token rotates:**", LEAD_RULE),
     ("Remaining items that we should look at again once the migration has landed:", ""),   # a sentence
+    # the lead-in is the line's last sentence
+    ("The lead waits for wave 5 to finish before committing. But:", ""),
+    ("That was the third outage this week. Never do without confirmation:", LEAD_RULE),
+    ("The migration landed. **Remaining questions:**", LEAD_OPEN),
 ])
 def test_lead_ins(text, expected):
     (entry,) = split("n.md", text)
