@@ -293,7 +293,9 @@ def _statements(f: SourceFile, e: Entry, d: Dated, at: int, entry_hits: list[tup
     `minor`: the rules of severity info."""
     quiet = not entry_hits
     solution = quiet and _solution_field(e.masked)
-    reports = quiet and ((scope.resolves and e.kind != "heading" and not context.left_open(e))
+    # a solution field that tells what was done ('**Fix:** Added the user ID') reports the fix
+    told = solution and FIX_TOLD.match(e.masked) is not None and not context.NOT_A_REPORT.search(e.masked)
+    reports = quiet and (told or (scope.resolves and e.kind != "heading" and not context.left_open(e))
                          or (context.is_resolution_statement(e) if cue is None else cue))
     if quiet and not solution and not reports:   # most entries
         return -1
@@ -318,7 +320,8 @@ def _statements(f: SourceFile, e: Entry, d: Dated, at: int, entry_hits: list[tup
         out.append(resolution.Statement(len(out), f.path, e.start_line, (f.path, at), d.when,
                                         d.strong, True, own, ctx_words,
                                         section=scope.section_line, solution=True))
-        return -1
+        if not told:
+            return -1
     if resolved or reports:
         add(True, _clause_words(e, resolved) if both else context.without_doing_cue(e.text, own),
             near=_cue_words(e) if reports and not resolved else frozenset())
@@ -395,6 +398,12 @@ SOLUTION_INITIALS = frozenset("sfr")   # solution|fix|remedy|resolution
 
 # not 'Workaround:' (nor 'Fix/workaround:'): a failure worked around is still there
 SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|resolution)\s*[*_]*\s*:", re.I)
+# ... whose value opens with a verb in the past: what was done ('Added', 'Switched to', 'Rebuilt')
+FIX_TOLD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|resolution)\s*[*_]*\s*:[*_\s]*(?:\w+ly\s+)?"
+                      r"(?!(?:tried|attempted|needed|required|suggested|proposed|planned|expected|intended|wanted"
+                      r"|recommended|blocked|failed|stalled|deferred|postponed|skipped|unresolved|untested)\b)"
+                      r"(?:[a-z]+ed|made|ran|set|put|wrote|rewrote|built|rebuilt|moved|got|took|found|kept|swapped"
+                      r"|reset|rolled back|dropped|cut|shut|split|bumped|reran|redid|undid|overrode|brought)\b", re.I)
 GLUE = re.compile(r"^[\s,:(\-–—]*(?:\w+[\s,:(\-–—]+){0,2}$")
 CLAUSE_BREAK = re.compile(r"[.;!?|\n]|\bbut\b|\band\b|\bthen\b", re.I)
 

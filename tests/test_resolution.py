@@ -316,6 +316,21 @@ CASES = [
                               "- **What happened:** `exec` failed with `spawn EBADF` on `git status`\n"
                               "- **Fix/workaround:** ran it with a PTY; previously a hard restart\n"},
      ".learnings/ERRORS.md", 3, "stale"),
+    ("an incident's fix field that tells what was done closes it",
+     {".learnings/ERRORS.md": "# Errors\n\n## 2026-02-08 — Discord /model command unauthorized\n"
+                              "- **What happened:** couldn't use `/model`, got \"not authorized\"\n"
+                              "- **Fix:** Added the owner's user ID to the guild users\n"},
+     ".learnings/ERRORS.md", 4, "stale"),
+    ("... not one that tells what to do",
+     {".learnings/ERRORS.md": "# Errors\n\n## 2026-02-08 — Discord /model command unauthorized\n"
+                              "- **What happened:** couldn't use `/model`, got \"not authorized\"\n"
+                              "- **Fix:** Add the owner's user ID to the guild users\n"},
+     ".learnings/ERRORS.md", 4, "open"),
+    ("... nor one that tells only what was tried",
+     {".learnings/ERRORS.md": "# Errors\n\n## 2026-02-08 — Discord /model command unauthorized\n"
+                              "- **What happened:** couldn't use `/model`, got \"not authorized\"\n"
+                              "- **Fix:** Tried adding the owner's user ID to the guild users\n"},
+     ".learnings/ERRORS.md", 4, "open"),
     ("a to-do to fix a thing is closed by the fix told later",
      {"memory/2026-03-01.md": "# 2026-03-01\n\n## Next\n1. Fix the sqlalchemy import in the worker\n",
       "memory/2026-03-02.md": "# 2026-03-02\n\n- Fixed the sqlalchemy import in the worker ✅\n"},
