@@ -48,6 +48,8 @@ DATEISH = re.compile(r"(?:19|20)\d\d(?:[-/.]\d{1,2}){0,2}(?:[t ]?\d{1,2}:\d{2}(?
 def stem(w: str) -> str:
     """A light stem: 'migrated', 'migrates', 'migrating', 'migration' and 'migrate' are
     all 'migrat'; 'cache' and 'caching' 'cach'."""
+    if len(w) > 7 and w.endswith("ly"):
+        w = w[:-2]   # 'silently' is 'silent', 'properly' 'proper'
     for suf in ("ing", "ed", "es", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf) and not w.endswith("ss"):
             w = w[: -len(suf)]

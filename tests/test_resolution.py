@@ -385,6 +385,8 @@ def test_plain_is_the_markup_substitution(text):
     ("connect connected connecting connection connections", "connect"),
     ("deploy deployed deploys deploying", "deploy"),
     ("file files", "file"),
+    ("silent silently", "silent"),
+    ("proper properly", "proper"),
 ])
 def test_word_forms_share_a_stem(forms, stem):
     from brokenlang import subject
