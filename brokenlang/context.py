@@ -719,8 +719,8 @@ def is_resolution_statement(entry: Entry) -> bool:
 # a heading that names the fix of what follows: '## Bug fix: login crash', '### Hotfix — deploy failure'
 FIX_LABEL = re.compile(r"\b(?:hot|bug)?fix(?:ed|es)?[\s*_]*[:—–-]\s", re.I)
 # a heading that names a fix: '### Infrastructure Fix', '## Mission Control Fixes (3 bugs squashed)',
-# '### Search Field Fix ✅'
-FIX_HEADING = re.compile(r"\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|✅✔☑])", re.I)
+# '### Search Field Fix ✅'; not what is to be done ('### Issues to Fix')
+FIX_HEADING = re.compile(r"(?<!\bto )\b(?:hot|bug)?fix(?:es)?\b[\s*_]*(?:$|[:(\-—–|✅✔☑])", re.I)
 
 
 # a heading over a list of fixes: 'What was fixed:', 'Fixes applied', 'Issues resolved today'

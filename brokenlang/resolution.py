@@ -442,12 +442,13 @@ def _named(shared: frozenset[str], f: Statement, r: Statement) -> bool:
 
 
 def _aside(failure_words: frozenset[str], r: Statement) -> bool:
-    """Does resolution r name the failure by one word only, outside the part that tells the
-    fix ('SSH working: root@ungouge' is no fix of 'void@ungouge: OAuth incomplete')?"""
+    """Does resolution r name the failure only outside the part that tells the fix ('SSH
+    working: root@ungouge' is no fix of 'void@ungouge: OAuth incomplete'; 'Proof of
+    concept WORKING (freed 12GB on travel laptop)' none of 'travel laptop offline')?"""
     if not r.near:
         return False
     named = failure_words & r.own
-    return len(named) == 1 and not named <= r.near
+    return bool(named) and named.isdisjoint(r.near)
 
 
 def _shared_weight(a: Statement, b: Statement, subjects: Subjects) -> float:

@@ -267,6 +267,19 @@ CASES = [
      {"memory/2026-02-19.md": "# 2026-02-19\n\n- void@ungouge: OAuth incomplete\n" + FILLER,
       "memory/2026-02-20.md": "# 2026-02-20\n\n- OAuth working: root@host\n"},
      "memory/2026-02-19.md", 3, "stale"),
+    ("... nor one that shares two words with it, both outside that part",
+     {"memory/2026-02-07.md": "# 2026-02-07\n\n- **Travel laptop offline** - Tailscale shows offline\n" + FILLER,
+      "memory/2026-02-08.md": "# 2026-02-08\n\n- **Status:** Proof of concept WORKING (freed 12GB on travel laptop)\n"},
+     "memory/2026-02-07.md", 3, "open"),
+    ("... while with one of them in that part it does",
+     {"memory/2026-02-07.md": "# 2026-02-07\n\n- **Travel laptop offline** - Tailscale shows offline\n" + FILLER,
+      "memory/2026-02-08.md": "# 2026-02-08\n\n- **Status:** travel laptop WORKING again (Tailscale)\n"},
+     "memory/2026-02-07.md", 3, "stale"),
+    ("a heading of what is to be fixed reports no fix of the failures under it",
+     {"memory/2026-02-23.md": "# 2026-02-23\n\n### Problems\n- crons timing out, not running as scheduled\n\n"
+                              "### Specific Issues to Fix\n"
+                              "- Daily crons misaligned: timeouts, not running as scheduled\n"},
+     "memory/2026-02-23.md", 4, "open"),
     ("two items that share only their section heading's words say nothing of each other",
      {"memory/2026-02-15.md": "# 2026-02-15\n\n### Issue 3: Server Health\n"
                               "- Docker container dharmic_agora up but unhealthy\n" + FILLER +
