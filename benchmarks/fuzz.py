@@ -72,6 +72,9 @@ def chunk(index: int) -> tuple[int, list[str], float, str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]) or not all(a.isdigit() for a in argv[:2]) or len(argv) > 2:
+        print(__doc__.strip(), file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     n = int(argv[0]) if argv else 20000
     jobs = int(argv[1]) if len(argv) > 1 else (os.cpu_count() or 1)
     chunks = max(1, -(-n // CHUNK))
