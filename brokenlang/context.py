@@ -892,11 +892,12 @@ def lead_in(entry: Entry) -> str:
     if not t.endswith(":"):
         return ""
     # the lead-in is the line's last sentence: '... waiting for Wave 5 before committing. But:'
-    whole, t = t, LAST_SENTENCE.split(t)[-1]
+    sentences = LAST_SENTENCE.split(t)
+    t = sentences[-1]
     label = t[:-1].strip(" *_").lower()
     if label in BARE_LEAD:
         return ""
-    if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked) if t is whole else _stripped(t)):
+    if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked if len(sentences) == 1 else t)):
         return LEAD_RULE
     if len(label) <= OPEN_LEAD_LONGEST and (OPEN_LEAD.search(label) or NO_FIX_LEAD.search(label)):
         return LEAD_NO_FIX if NO_FIX_LEAD.search(label) else LEAD_OPEN

@@ -111,9 +111,11 @@ def analyse_file(f: SourceFile, matcher: SpanMatcher, git_dates: GitDates | None
                 scope.lead(context.lead_in(e))
             continue
         # no hit (most entries): _statements' and heading_done's questions, each asked once
-        # a step of a plan ('**Next steps:**' - Deploy the fixed build) or a workaround reports no fix
-        cue = False if scope.lead_no_fix and kind == "item" else \
-            statement_cue(masked) if heading or not scope.resolves else None
+        cue: bool | None = None
+        if scope.lead_no_fix and kind == "item":
+            cue = False   # a step of a plan ('**Next steps:**' - Deploy the fixed build) or a workaround
+        elif heading or not scope.resolves:
+            cue = statement_cue(masked)
         if _solution_field(masked) or cue is not False:
             _statements(f, e, d, at, [], scope, statements, own, cue)
         if heading:
@@ -399,7 +401,7 @@ SOLUTION_INITIALS = frozenset("sfr")   # solution|fix|remedy|resolution
 # not 'Workaround:' (nor 'Fix/workaround:'): a failure worked around is still there
 SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|resolution)\s*[*_]*\s*:", re.I)
 # ... whose value opens with a verb in the past: what was done ('Added', 'Switched to', 'Rebuilt')
-FIX_TOLD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|resolution)\s*[*_]*\s*:[*_\s]*(?:\w+ly\s+)?"
+FIX_TOLD = re.compile(SOLUTION_FIELD.pattern + r"[*_\s]*(?:\w+ly\s+)?"
                       r"(?!(?:tried|attempted|needed|required|suggested|proposed|planned|expected|intended|wanted"
                       r"|recommended|blocked|failed|stalled|deferred|postponed|skipped|unresolved|untested)\b)"
                       r"(?:[a-z]+ed|made|ran|set|put|wrote|rewrote|built|rebuilt|moved|got|took|found|kept|swapped"
