@@ -161,6 +161,8 @@ TRIGGERS: tuple[Trigger, ...] = (
        # a question a tool answers: 'records which safe Proton step failed or timed out'
        r"|(?:records?|recording|reports?|reporting|shows?|showing|logs|logging|tells?|captures?|capturing"
        r"|surfaces?|surfacing|tracks?|tracking|explains?|lists?|detects?|detecting) (?:which|whether|what|when|why|how)"
+       # a risk, not an event: 'Could cause login failures if the schema drifts'
+       r"|(?:could|might|may|would)(?= (?:potentially |possibly |also |eventually )?(?:cause|lead to|result in)\b)"
        r")\b", 8),
     _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt"

@@ -34,6 +34,10 @@ def ctx(text, hit, path="notes.md"):
     # a hit that opens a clause of its own: no trigger before it reaches in
     ("- **Result:** No output, still fails silently", "still fails", "asserted"),
     ('- WhatsApp says "linked" but can\'t send messages', "but can't send", "asserted"),
+    # a risk, not an event
+    ("**Impact:** Could cause login failures if the schema drifts", "login failures", "ignored:conditional"),
+    ("- the stale cache might lead to login failures", "login failures", "ignored:conditional"),
+    ("- the bad config caused login failures", "login failures", "asserted"),
     # negation
     ("- no errors today", "errors", "ignored:negated"),
     ("- not still failing", "still failing", "ignored:negated"),
