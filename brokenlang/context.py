@@ -161,8 +161,6 @@ TRIGGERS: tuple[Trigger, ...] = (
        # a question a tool answers: 'records which safe Proton step failed or timed out'
        r"|(?:records?|recording|reports?|reporting|shows?|showing|logs|logging|tells?|captures?|capturing"
        r"|surfaces?|surfacing|tracks?|tracking|explains?|lists?|detects?|detecting) (?:which|whether|what|when|why|how)"
-       # a risk, not an event: 'Could cause login failures if the schema drifts'
-       r"|(?:could|might|may|would)(?= (?:potentially |possibly |also |eventually )?(?:cause|lead to|result in)\b)"
        r")\b", 8),
     _t("conditional", "backward", r"^[^.;]{0,40}?(?:→|->|=>|⇒)|^\s*=\s", 0),
     _t("quoted", "forward", r"\b(?:says?|said|asks?|asked|notify|tell|reply|replies|respond|message|prompt"
@@ -568,6 +566,8 @@ def _triggers(text: str, hit: Hit) -> set[str]:
                 found.add(trig.category)
     if "(" in text and _former_state(text, hit):
         found.add("resolved")
+    if _risk(text, hit):
+        found.add("conditional")
     rest = text[hit.end:]
     if (HANDLED_BACK.match(rest) or (FEATURE_AFTER.match(rest) and not ABSENT_START.match(hit.text))) \
             and not _has_timestamp(text):
@@ -597,6 +597,22 @@ def _former_state(text: str, hit: Hit) -> bool:
 
 
 FORMER = re.compile(r"\s*(?:was|were|old|previous|previously|formerly|before:)(?!\w)(?! (?:not|never)\b)", re.I)
+
+
+# a risk, not an event: 'Could cause login failures if the schema drifts', 'might lead to a crash'
+RISK = re.compile(r"\b(?:could|might|may|would) (?:potentially |possibly |also |eventually )?"
+                  r"(?:cause|lead to|result in)\b", re.I)
+RISK_REACH = 60   # characters before a hit a risk may start at
+
+
+def _risk(text: str, hit: Hit) -> bool:
+    """Does a risk phrase begin in the hit's clause before it, and run into it or up to it?
+    (Not a trigger of the RE2 set: that set takes no lookahead, and the phrase may overlap
+    the hit: 'could cause login failures' is matched as 'cause login failures'.)"""
+    for m in RISK.finditer(text, max(0, hit.start - RISK_REACH), hit.end):
+        if m.start() <= hit.start and (m.end() >= hit.start or not TERMINATORS.search(text, m.end(), hit.start)):
+            return True
+    return False
 
 
 def _lead_marks(hit_text: str) -> str:
