@@ -244,8 +244,10 @@ def _struck(text: str, hit: Hit) -> bool:
     return "~~" in text and any(m.start() <= hit.start and hit.end <= m.end() for m in STRIKE.finditer(text))
 
 
+# what a field line opens with before its label: list marks, numbers, quote marks, emphasis
+FIELD_LEAD = r"^[\s>*_\-+\d.)]*"
 # a field that says there is no fix: '**Fix/workaround:** None yet; previously tried a restart'
-NO_FIX_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:fix|fixes|solution|remedy|resolution|workaround)(?:/\w+)?[*_\s]*:[*_\s]*"
+NO_FIX_FIELD = re.compile(FIELD_LEAD + r"(?:fix|fixes|solution|remedy|resolution|workaround)(?:/\w+)?[*_\s]*:[*_\s]*"
                           r"(?:none|nothing|n/?a|tbd|unknown|not yet|no fix|no solution)\b", re.I)
 
 
@@ -883,11 +885,11 @@ _STRONG_CUE_SET = pattern_set([STRONG_CUE_TWIN.pattern], b"fixed")
 LEAD_RULE, LEAD_OPEN, LEAD_NO_FIX, LEAD_FIXED = "rule", "open", "no fix", "fixed"
 # a label of these words alone ('**Before:**', 'When:') introduces no rule: 'Before deploying:' does
 BARE_LEAD = frozenset({"before", "after", "when", "whenever", "if", "in case"})
-# a label of what is not done yet: 'Remaining questions:', 'Still open:', 'Blockers:', 'Next steps:'
-OPEN_LEAD = re.compile(r"\b(?:remaining|outstanding|pending|unresolved|unfixed|still|open|todo|to-?do|next|left"
-                       r"|blockers?|questions?|known (?:issues?|problems?|bugs?)|follow-?ups?"
+# a label of what is not done yet: 'Remaining questions:', 'Still open:', 'Blockers:'
+OPEN_LEAD = re.compile(r"\b(?:remaining|outstanding|pending|unresolved|unfixed|still|open|left"
+                       r"|blockers?|questions?|known (?:issues?|problems?|bugs?)"
                        r"|not (?:yet )?(?:fixed|resolved|done|working))\b", re.I)
-OPEN_LEAD_LONGEST = 40
+OPEN_LEAD_LONGEST = 40   # (for NO_FIX_LEAD too)
 # ... of what is to be done ('Next steps:', 'TODO:') or was worked around ('**Workaround:**'):
 # the items after it report no fix
 NO_FIX_LEAD = re.compile(r"\b(?:todo|to-?do|next|plan|planned|action items?|follow-?ups?|workarounds?|stopgaps?)\b",
@@ -917,8 +919,11 @@ def lead_in(entry: Entry) -> str:
         return ""
     if RULE_WORDS.search(t) or IMPERATIVE_START.match(_stripped(entry.masked if len(sentences) == 1 else t)):
         return LEAD_RULE
-    if len(label) <= OPEN_LEAD_LONGEST and (OPEN_LEAD.search(label) or NO_FIX_LEAD.search(label)):
-        return LEAD_NO_FIX if NO_FIX_LEAD.search(label) else LEAD_OPEN
+    if len(label) <= OPEN_LEAD_LONGEST:
+        if NO_FIX_LEAD.search(label):
+            return LEAD_NO_FIX
+        if OPEN_LEAD.search(label):
+            return LEAD_OPEN
     return LEAD_FIXED if FIXED_LEAD.search(label) and not PSEUDO.search(label) and "?" not in label else ""
 
 

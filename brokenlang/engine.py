@@ -586,9 +586,9 @@ class FastMatcher:
     units the prefilter lets through (spaCy is imported for the first such text)."""
 
     def __init__(self, rules: Sequence[Rule], plan: Plan | None = None, key: str = "",
-                 validated: bool = False, on_validated: Any = None) -> None:
+                 validated: bool = False, on_validated: Any = None, cache_folder: str | None = None) -> None:
         self.key = key           # content hash of the packs (cache.packs_key), "" if unknown
-        self.cache_folder: str | None = None   # where `load` caches it (None: nowhere)
+        self.cache_folder = cache_folder      # where `load` caches it (None: nowhere)
         self.validated = validated            # spaCy has accepted every pattern (this key, before)
         self._on_validated = on_validated     # called once spaCy has
         self.rules = {r.id: r for r in rules}
@@ -766,6 +766,4 @@ def load(pack_files: Sequence[str], store: Any = None, reuse: Any = None) -> Fas
 
     if not isinstance(got, dict) or "plan" not in got:
         remember(False)
-    matcher = FastMatcher(rules, plan, key, validated, lambda: remember(True))
-    matcher.cache_folder = store.folder
-    return matcher
+    return FastMatcher(rules, plan, key, validated, lambda: remember(True), store.folder)

@@ -394,12 +394,12 @@ def _solution_field(text: str) -> bool:
     return SOLUTION_FIELD.match(text) is not None and context.NO_FIX_FIELD.match(text) is None
 
 
-SOLUTION_LEAD = " \t\n\v\f\r\x1c\x1d\x1e\x1f>*_-+0123456789.)"   # ASCII of the lead-in class
+SOLUTION_LEAD = " \t\n\v\f\r\x1c\x1d\x1e\x1f>*_-+0123456789.)"   # ASCII of context.FIELD_LEAD's class
 SOLUTION_INITIALS = frozenset("sfr")   # solution|fix|remedy|resolution
 
 
 # not 'Workaround:' (nor 'Fix/workaround:'): a failure worked around is still there
-SOLUTION_FIELD = re.compile(r"^[\s>*_\-+\d.)]*(?:solution|fix|remedy|resolution)\s*[*_]*\s*:", re.I)
+SOLUTION_FIELD = re.compile(context.FIELD_LEAD + r"(?:solution|fix|remedy|resolution)\s*[*_]*\s*:", re.I)
 # ... whose value opens with a verb in the past: what was done ('Added', 'Switched to', 'Rebuilt')
 FIX_TOLD = re.compile(SOLUTION_FIELD.pattern + r"[*_\s]*(?:\w+ly\s+)?"
                       r"(?!(?:tried|attempted|needed|required|suggested|proposed|planned|expected|intended|wanted"

@@ -139,6 +139,13 @@ def path_in_scope(issue: Issue, path: str) -> bool:
     return any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(path, g.replace("**/", "")) for g in issue.paths)
 
 
+class _Phrase(NamedTuple):
+    issue: Issue
+    text: str                  # lowercased
+    words: list[str]           # its subject words, sorted
+    verdicts: frozenset[str]   # its words for how it failed ('timeout', 'errors')
+
+
 class LedgerMatcher:
     """Matches entry text to issues. A phrase matches when the entry covers nearly all of
     its subject words ('cloud run 500' does not swallow 'Vercel deploy fails') and the
@@ -148,15 +155,13 @@ class LedgerMatcher:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._phrases: list[tuple[Issue, str, list[str]]] = []
-        self._verdicts: list[frozenset[str]] = []   # each phrase's words for how it failed
+        self._phrases: list[_Phrase] = []
         self._by_word: dict[str, list[int]] = {}
         for issue in ledger.issues:
             for phrase in issue.match:
                 ws = sorted(set(subject.words(phrase)))
                 idx = len(self._phrases)
-                self._phrases.append((issue, phrase.lower(), ws))
-                self._verdicts.append(subject.verdict_words(phrase))
+                self._phrases.append(_Phrase(issue, phrase.lower(), ws, subject.verdict_words(phrase)))
                 for w in ws:
                     self._by_word.setdefault(w, []).append(idx)
         self._words = frozenset(self._by_word)
@@ -175,13 +180,13 @@ class LedgerMatcher:
         from rapidfuzz import fuzz, utils  # only now: a run with no candidate never imports it
 
         if self._processed is None:
-            self._processed = [utils.default_process(phrase) for _, phrase, _ in self._phrases]
+            self._processed = [utils.default_process(p.text) for p in self._phrases]
         cands = {i for w in named for i in self._by_word[w]}
         best: tuple[Issue, float] | None = None
         norm_text: str | None = None
         told: frozenset[str] | None = None   # the entry's words for how it failed
         for idx in sorted(cands):
-            issue, _, ws = self._phrases[idx]
+            issue, _, ws, verdicts = self._phrases[idx]
             if not ws or not self._in_scope(idx, issue, path):
                 continue
             covered = [w for w in ws if w in have or _fuzzy_in(w, have)]
@@ -191,10 +196,10 @@ class LedgerMatcher:
                 continue
             # one subject word ('8 jobs with timeout errors': 'jobs') names no problem by itself:
             # the entry must also say how it failed the way the phrase does
-            if len(ws) == 1 and self._verdicts[idx]:
+            if len(ws) == 1 and verdicts:
                 if told is None:
                     told = subject.verdict_words(text)
-                if not any(_same_verdict(a, b) for a in self._verdicts[idx] for b in told):
+                if not any(_same_verdict(a, b) for a in verdicts for b in told):
                     continue
             if norm_text is None:
                 norm_text = utils.default_process(text)
